@@ -24,6 +24,9 @@
         "views/ecrm_core_menus.xml",
     ],
     "demo": ["demo/ecrm_core_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["ecrm_core/static/tests/tours/*.js"],
+    },
     "application": True,
     "installable": True,
 }

@@ -7,3 +7,4 @@ from . import mail_thread
 from . import calendar_event
 from . import sale_order
 from . import crm_lead
+from . import ecrm_generator

@@ -86,7 +86,7 @@ class ResPartner(models.Model):
         help="Untaxed total of confirmed sale orders, in the company's currency.",
     )
     email_response_rate = fields.Float(
-        string="E-mail Response Rate", readonly=True, copy=False,
+        string="E-mail Response Rate (%)", readonly=True, copy=False,
         help="E-mails received from the customer per e-mail sent to them over the last 12 months, at most 100%.",
     )
     contact_stats_date = fields.Datetime(string="Statistics Updated", readonly=True, copy=False)
@@ -135,6 +135,7 @@ class ResPartner(models.Model):
             return [("commercial_partner_id", "=", self.id)]
         return [("partner_id", "=", self.id)]
 
+    @api.depends("touchpoint_ids", "child_ids.touchpoint_ids")
     def _compute_touchpoint_count(self):
         Touchpoint = self.env["ecrm.touchpoint"]
         if not Touchpoint.has_access("read"):
@@ -149,6 +150,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.touchpoint_count = counts.get(partner._origin, 0)
 
+    @api.depends("touchpoint_ids", "child_ids.touchpoint_ids")
     def _compute_timeline_touchpoint_ids(self):
         Touchpoint = self.env["ecrm.touchpoint"]
         can_read = Touchpoint.has_access("read")

@@ -1,0 +1,2 @@
+from . import test_visit_tools
+from . import test_web_visit
