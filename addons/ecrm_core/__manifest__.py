@@ -27,6 +27,7 @@
     "assets": {
         "web.assets_tests": ["ecrm_core/static/tests/tours/*.js"],
     },
+    "post_init_hook": "post_init_hook",
     "application": True,
     "installable": True,
 }

@@ -4,7 +4,7 @@ from ..tools.events import TOUCHPOINT_TYPES
 
 # Types that share the channel of another type unless a channel claims them.
 SHARED_CHANNEL_TYPES = {"email_in": "email_out", "survey": "form"}
-RATINGS = [("1", "Very low"), ("2", "Low"), ("3", "Medium"), ("4", "High"), ("5", "Very high")]
+RATINGS = [("0", "Not rated"), ("1", "Very low"), ("2", "Low"), ("3", "Medium"), ("4", "High"), ("5", "Very high")]
 
 
 class EcrmChannel(models.Model):

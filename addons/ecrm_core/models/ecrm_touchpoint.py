@@ -69,7 +69,7 @@ class EcrmTouchpoint(models.Model):
     )
     campaign_id = fields.Many2one("utm.campaign", index="btree_not_null", ondelete="set null")
     source_id = fields.Many2one("utm.source", ondelete="set null")
-    medium_id = fields.Many2one("utm.medium", ondelete="set null")
+    medium_id = fields.Many2one("utm.medium", string="UTM Medium", ondelete="set null")
     referrer_url = fields.Char(string="Referring URL")
     search_keywords = fields.Char(help="What the visitor searched for before arriving.")
     landing_url = fields.Char(string="Landing Page")
@@ -161,6 +161,30 @@ class EcrmTouchpoint(models.Model):
         if not vals_list:
             return self.browse()
         return self.sudo().create(vals_list)
+
+    @api.model
+    def _backfill_sale_orders(self):
+        """Record a purchase touchpoint for every confirmed order that has none, in one statement."""
+        self.env.flush_all()
+        channel_ids = self.env["ecrm.channel"]._channel_map("touchpoint_type", self.env.company)
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO ecrm_touchpoint (
+                partner_id, commercial_partner_id, company_id, channel_id, touchpoint_type, direction, date,
+                summary, res_model, res_id, source_system, external_id, amount, currency_id, campaign_id,
+                source_id, medium_id, user_id, create_uid, write_uid, create_date, write_date)
+            SELECT o.partner_id, p.commercial_partner_id, o.company_id, %(channel)s, 'purchase', 'inbound',
+                   o.date_order, o.name, 'sale.order', o.id, 'odoo', 'sale.order:' || o.id, o.amount_untaxed,
+                   o.currency_id, o.campaign_id, o.source_id, o.medium_id, o.user_id, %(uid)s, %(uid)s,
+                   now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+              FROM sale_order o JOIN res_partner p ON p.id = o.partner_id
+             WHERE o.state = 'sale'
+            ON CONFLICT (source_system, external_id) DO NOTHING
+            """,
+            channel=channel_ids.get("purchase"), uid=self.env.uid,
+        ))
+        self.invalidate_model()
+        return self.env.cr.rowcount
 
     # ------------------------------------------------------------------
     # Batch ingestion from other systems (C3)

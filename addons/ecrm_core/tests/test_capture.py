@@ -123,3 +123,20 @@ class TestCapture(EcrmCommon):
     def test_lead_without_partner_records_nothing(self):
         self.env["crm.lead"].create({"name": "Anonymous enquiry", "email_from": "nobody@example.com"})
         self.assertFalse(self.Touchpoint.sudo().search([("summary", "ilike", "Anonymous enquiry")]))
+
+
+@tagged("post_install", "-at_install", "ecrm_core")
+class TestBackfill(EcrmCommon):
+    def test_existing_orders_become_touchpoints_once(self):
+        """Installed into a database with history (C1): confirmed orders appear in the ledger, once."""
+        product = self.env["product.product"].create({"name": "Lamp", "list_price": 40.0})
+        order = self.env["sale.order"].create({
+            "partner_id": self.customer_2.id,
+            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1, "price_unit": 40.0})],
+        })
+        order.action_confirm()
+        self.touchpoints_of(self.customer_2).unlink()  # as if ecrm_core was not installed at confirmation
+        self.assertEqual(self.Touchpoint._backfill_sale_orders(), 1)
+        purchase = self.touchpoints_of(self.customer_2)
+        self.assertEqual((purchase.touchpoint_type, purchase.amount, purchase.res_id), ("purchase", 40.0, order.id))
+        self.assertEqual(self.Touchpoint._backfill_sale_orders(), 0)

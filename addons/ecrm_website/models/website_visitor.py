@@ -90,6 +90,9 @@ class WebsiteVisitor(models.Model):
         """
         Touchpoint = self.env["ecrm.touchpoint"].sudo()
         timeout = self._ecrm_visit_timeout()
+        # at login, Odoo has just re-keyed or merged the anonymous visitor through the ORM
+        self.flush_model(["access_token"])
+        self.env["website.track"].flush_model(["visitor_id", "url", "visit_datetime"])
         Touchpoint.flush_model(["source_system", "external_id"])
         rows = self.env.execute_query(self._ecrm_visit_query(str(partner.id), timeout))
         if not rows:
@@ -161,9 +164,11 @@ class WebsiteVisitor(models.Model):
             )
             SELECT (SELECT id FROM visitor), visit.id, visit.url, visit.visit_datetime, touchpoint.id
               FROM visit
-              LEFT JOIN ecrm_touchpoint touchpoint
-                     ON touchpoint.source_system = %(source)s
-                    AND touchpoint.external_id = %(prefix)s || (SELECT id FROM visitor) || ':' || visit.id
+              LEFT JOIN LATERAL (
+                    SELECT id FROM ecrm_touchpoint
+                     WHERE source_system = %(source)s
+                       AND external_id = %(prefix)s || (SELECT id FROM visitor) || ':' || visit.id
+                   ) touchpoint ON TRUE
              ORDER BY visit.visit_datetime, visit.id
             """,
             token=access_token, timeout=timeout, max_pages=MAX_VISIT_PAGES,
