@@ -3,7 +3,6 @@
 from datetime import date, datetime
 
 import pytest
-
 from ecrm_core.tools import contact, events, profile, web
 
 
@@ -57,8 +56,13 @@ NOW = datetime(2026, 3, 1, 12, 0)
 
 def test_clean_event_good():
     values, errors = events.clean_event(
-        {"type": "web_visit", "date": "2026-03-01T13:30:00+03:30", "email": " A@B.com ",
-         "navigation_path": ["/a", " /b ", ""], "referrer_url": "https://www.bing.com/search?q=rug"},
+        {
+            "type": "web_visit",
+            "date": "2026-03-01T13:30:00+03:30",
+            "email": " A@B.com ",
+            "navigation_path": ["/a", " /b ", ""],
+            "referrer_url": "https://www.bing.com/search?q=rug",
+        },
         now=NOW,
     )
     assert errors == []

@@ -1,6 +1,3 @@
-from odoo.tools import SQL
-
-
 def post_init_hook(env):
     """Installed into a database with history: turn the confirmed orders into purchase touchpoints.
 

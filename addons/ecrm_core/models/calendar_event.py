@@ -23,15 +23,17 @@ class CalendarEvent(models.Model):
         vals_list = []
         for event in self.sudo():
             for partner in event.partner_ids.filtered("partner_share"):
-                vals_list.append({
-                    "partner_id": partner.id,
-                    "touchpoint_type": "meeting",
-                    "direction": "outbound",
-                    "date": event.start,
-                    "summary": event.name,
-                    "res_model": "calendar.event",
-                    "res_id": event.id,
-                    "user_id": event.user_id.id,
-                    "external_id": "calendar.event:%s:%s" % (event.id, partner.id),
-                })
+                vals_list.append(
+                    {
+                        "partner_id": partner.id,
+                        "touchpoint_type": "meeting",
+                        "direction": "outbound",
+                        "date": event.start,
+                        "summary": event.name,
+                        "res_model": "calendar.event",
+                        "res_id": event.id,
+                        "user_id": event.user_id.id,
+                        "external_id": "calendar.event:%s:%s" % (event.id, partner.id),
+                    }
+                )
         self.env["ecrm.touchpoint"]._record(vals_list)

@@ -24,20 +24,22 @@ class CrmLead(models.Model):
         vals_list = []
         for lead in self.filtered("partner_id"):
             won = event == "won"
-            vals_list.append({
-                "partner_id": lead.partner_id.id,
-                "company_id": (lead.company_id or self.env.company).id,
-                "touchpoint_type": "form" if lead.type == "lead" and not won else "other",
-                "direction": "inbound",
-                "summary": (_("Opportunity won: %s", lead.name) if won else _("Lead created: %s", lead.name)),
-                "res_model": "crm.lead",
-                "res_id": lead.id,
-                "amount": lead.expected_revenue if won else False,
-                "currency_id": lead.company_currency.id if won else False,
-                "campaign_id": lead.campaign_id.id,
-                "source_id": lead.source_id.id,
-                "medium_id": lead.medium_id.id,
-                "user_id": lead.user_id.id,
-                "external_id": "crm.lead:%s:%s" % (lead.id, event),
-            })
+            vals_list.append(
+                {
+                    "partner_id": lead.partner_id.id,
+                    "company_id": (lead.company_id or self.env.company).id,
+                    "touchpoint_type": "form" if lead.type == "lead" and not won else "other",
+                    "direction": "inbound",
+                    "summary": (_("Opportunity won: %s", lead.name) if won else _("Lead created: %s", lead.name)),
+                    "res_model": "crm.lead",
+                    "res_id": lead.id,
+                    "amount": lead.expected_revenue if won else False,
+                    "currency_id": lead.company_currency.id if won else False,
+                    "campaign_id": lead.campaign_id.id,
+                    "source_id": lead.source_id.id,
+                    "medium_id": lead.medium_id.id,
+                    "user_id": lead.user_id.id,
+                    "external_id": "crm.lead:%s:%s" % (lead.id, event),
+                }
+            )
         self.env["ecrm.touchpoint"]._record(vals_list)

@@ -16,9 +16,7 @@ class EcrmChannel(models.Model):
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True, tracking=True)
-    code = fields.Char(
-        required=True, help="Short technical key used by integrations, e.g. 'website' or 'phone'."
-    )
+    code = fields.Char(required=True, help="Short technical key used by integrations, e.g. 'website' or 'phone'.")
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", help="Leave empty to share the channel between companies.")
@@ -30,23 +28,38 @@ class EcrmChannel(models.Model):
     description = fields.Text(translate=True)
     color = fields.Integer()
     closeness = fields.Selection(
-        RATINGS, default="3", required=True, tracking=True,
-        string="Closeness", help="How close the interface comes to the customer (face to face is the closest).",
+        RATINGS,
+        default="3",
+        required=True,
+        tracking=True,
+        string="Closeness",
+        help="How close the interface comes to the customer (face to face is the closest).",
     )
     cost = fields.Selection(
-        RATINGS, default="3", required=True, tracking=True,
+        RATINGS,
+        default="3",
+        required=True,
+        tracking=True,
         help="What one contact through this channel costs the company.",
     )
     personalisation = fields.Selection(
-        RATINGS, default="3", required=True, tracking=True,
+        RATINGS,
+        default="3",
+        required=True,
+        tracking=True,
         help="How much of the customer's behaviour the channel reveals and lets you tailor to.",
     )
     reach = fields.Selection(
-        RATINGS, default="3", required=True, tracking=True,
+        RATINGS,
+        default="3",
+        required=True,
+        tracking=True,
         help="How many customers the channel can reach.",
     )
     value_score = fields.Integer(
-        compute="_compute_value_score", store=True, aggregator="avg",
+        compute="_compute_value_score",
+        store=True,
+        aggregator="avg",
         help="Closeness, personalisation and reach, less cost: a quick rank of what a channel gives for its price.",
     )
     touchpoint_count = fields.Integer(compute="_compute_touchpoint_count")

@@ -14,10 +14,29 @@ _logger = logging.getLogger(__name__)
 
 # Columns written by the batch ingestion, in COPY order.
 INGEST_COLUMNS = [
-    "partner_id", "commercial_partner_id", "company_id", "channel_id", "touchpoint_type", "direction",
-    "date", "summary", "source_system", "external_id", "campaign_id", "source_id", "medium_id",
-    "referrer_url", "search_keywords", "landing_url", "navigation_path", "amount", "currency_id",
-    "payload", "user_id", "create_uid", "write_uid",
+    "partner_id",
+    "commercial_partner_id",
+    "company_id",
+    "channel_id",
+    "touchpoint_type",
+    "direction",
+    "date",
+    "summary",
+    "source_system",
+    "external_id",
+    "campaign_id",
+    "source_id",
+    "medium_id",
+    "referrer_url",
+    "search_keywords",
+    "landing_url",
+    "navigation_path",
+    "amount",
+    "currency_id",
+    "payload",
+    "user_id",
+    "create_uid",
+    "write_uid",
 ]
 
 
@@ -39,21 +58,35 @@ class EcrmTouchpoint(models.Model):
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, ondelete="cascade", index=True)
     commercial_partner_id = fields.Many2one(
-        "res.partner", string="Commercial Entity", compute="_compute_commercial_partner_id",
-        store=True, precompute=True, ondelete="cascade",
+        "res.partner",
+        string="Commercial Entity",
+        compute="_compute_commercial_partner_id",
+        store=True,
+        precompute=True,
+        ondelete="cascade",
         help="The company of a business contact, or the person: B2B timelines read on it.",
     )
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, index=True,
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
     )
     channel_id = fields.Many2one(
-        "ecrm.channel", string="Channel", compute="_compute_channel_id", store=True, readonly=False,
-        precompute=True, index="btree_not_null", ondelete="restrict",
+        "ecrm.channel",
+        string="Channel",
+        compute="_compute_channel_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        ondelete="restrict",
     )
     touchpoint_type = fields.Selection(TOUCHPOINT_TYPES, string="Type", required=True, default="other")
     direction = fields.Selection(
-        [(d, label) for d, label in zip(DIRECTIONS, ("Inbound", "Outbound", "Internal"))],
-        required=True, default="inbound",
+        [(d, label) for d, label in zip(DIRECTIONS, ("Inbound", "Outbound", "Internal"), strict=True)],
+        required=True,
+        default="inbound",
         help="Inbound: the customer reached out. Outbound: the company did.",
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now)
@@ -61,10 +94,13 @@ class EcrmTouchpoint(models.Model):
     res_model = fields.Char(string="Source Model", help="Model of the document this touchpoint comes from.")
     res_id = fields.Many2oneReference(string="Source Record", model_field="res_model")
     source_system = fields.Char(
-        required=True, default="odoo", help="The system the touchpoint came from: 'odoo' or an integration's name.",
+        required=True,
+        default="odoo",
+        help="The system the touchpoint came from: 'odoo' or an integration's name.",
     )
     external_id = fields.Char(
-        string="External ID", copy=False,
+        string="External ID",
+        copy=False,
         help="The event's id in its source system; the same event is never stored twice.",
     )
     campaign_id = fields.Many2one("utm.campaign", index="btree_not_null", ondelete="set null")
@@ -144,7 +180,9 @@ class EcrmTouchpoint(models.Model):
         skipped, so capturing the same document twice never doubles it.
         """
         vals_list = [vals for vals in vals_list if vals.get("partner_id")]
-        keyed = [(vals.get("source_system", "odoo"), vals["external_id"]) for vals in vals_list if vals.get("external_id")]
+        keyed = [
+            (vals.get("source_system", "odoo"), vals["external_id"]) for vals in vals_list if vals.get("external_id")
+        ]
         if keyed:
             existing = self.sudo().search_fetch(
                 [("external_id", "in", [key for _s, key in keyed])], ["source_system", "external_id"]
@@ -167,8 +205,9 @@ class EcrmTouchpoint(models.Model):
         """Record a purchase touchpoint for every confirmed order that has none, in one statement."""
         self.env.flush_all()
         channel_ids = self.env["ecrm.channel"]._channel_map("touchpoint_type", self.env.company)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             INSERT INTO ecrm_touchpoint (
                 partner_id, commercial_partner_id, company_id, channel_id, touchpoint_type, direction, date,
                 summary, res_model, res_id, source_system, external_id, amount, currency_id, campaign_id,
@@ -181,8 +220,10 @@ class EcrmTouchpoint(models.Model):
              WHERE o.state = 'sale'
             ON CONFLICT (source_system, external_id) DO NOTHING
             """,
-            channel=channel_ids.get("purchase"), uid=self.env.uid,
-        ))
+                channel=channel_ids.get("purchase"),
+                uid=self.env.uid,
+            )
+        )
         self.invalidate_model()
         return self.env.cr.rowcount
 
@@ -243,17 +284,34 @@ class EcrmTouchpoint(models.Model):
         }
         uid = self.env.uid
         rows = []
-        for values, partner_id in zip(cleaned, partner_ids):
-            rows.append((
-                partner_id, commercial[partner_id], company.id,
-                channels.get(values["channel"]) if values["channel"] else by_type.get(values["type"]),
-                values["type"], values["direction"], values["date"], values["summary"],
-                values["source"] or source_system, values["external_id"],
-                utm["campaign_id"].get(values["utm_campaign"]), utm["source_id"].get(values["utm_source"]),
-                utm["medium_id"].get(values["utm_medium"]),
-                values["referrer_url"], values["search_keywords"], values["landing_url"], values["navigation_path"],
-                values["amount"], currencies.get(values["currency"]), values["payload"], None, uid, uid,
-            ))
+        for values, partner_id in zip(cleaned, partner_ids, strict=True):
+            rows.append(
+                (
+                    partner_id,
+                    commercial[partner_id],
+                    company.id,
+                    channels.get(values["channel"]) if values["channel"] else by_type.get(values["type"]),
+                    values["type"],
+                    values["direction"],
+                    values["date"],
+                    values["summary"],
+                    values["source"] or source_system,
+                    values["external_id"],
+                    utm["campaign_id"].get(values["utm_campaign"]),
+                    utm["source_id"].get(values["utm_source"]),
+                    utm["medium_id"].get(values["utm_medium"]),
+                    values["referrer_url"],
+                    values["search_keywords"],
+                    values["landing_url"],
+                    values["navigation_path"],
+                    values["amount"],
+                    currencies.get(values["currency"]),
+                    values["payload"],
+                    None,
+                    uid,
+                    uid,
+                )
+            )
         created = self._ingest_copy(rows)
         self.env["res.partner"]._ecrm_schedule_contact_stats()
         return {
@@ -289,25 +347,46 @@ class EcrmTouchpoint(models.Model):
         self.env["res.partner"].flush_model(["ref", "email_normalized", "phone_e164", "mobile_e164", "company_id"])
         by_ref, by_email, by_phone = {}, {}, {}
         if refs:
-            cr.execute(SQL("SELECT ref, id FROM res_partner WHERE ref = ANY(%s) AND %s ORDER BY id DESC",
-                           list(refs), company_clause))
+            cr.execute(
+                SQL(
+                    "SELECT ref, id FROM res_partner WHERE ref = ANY(%s) AND %s ORDER BY id DESC",
+                    list(refs),
+                    company_clause,
+                )
+            )
             by_ref = dict(cr.fetchall())
         if emails:
-            cr.execute(SQL("SELECT email_normalized, id FROM res_partner WHERE email_normalized = ANY(%s) AND %s "
-                           "ORDER BY id DESC", list(emails), company_clause))
+            cr.execute(
+                SQL(
+                    "SELECT email_normalized, id FROM res_partner WHERE email_normalized = ANY(%s) AND %s "
+                    "ORDER BY id DESC",
+                    list(emails),
+                    company_clause,
+                )
+            )
             by_email = dict(cr.fetchall())
         if e164s:
-            cr.execute(SQL("SELECT phone_e164, id FROM res_partner WHERE phone_e164 = ANY(%s) AND %s "
-                           "UNION ALL SELECT mobile_e164, id FROM res_partner WHERE mobile_e164 = ANY(%s) AND %s",
-                           list(e164s), company_clause, list(e164s), company_clause))
+            cr.execute(
+                SQL(
+                    "SELECT phone_e164, id FROM res_partner WHERE phone_e164 = ANY(%s) AND %s "
+                    "UNION ALL SELECT mobile_e164, id FROM res_partner WHERE mobile_e164 = ANY(%s) AND %s",
+                    list(e164s),
+                    company_clause,
+                    list(e164s),
+                    company_clause,
+                )
+            )
             by_phone = dict(cr.fetchall())
 
         def identity(event):
             phone = phones.get(event["phone"])
             return (
-                ("ref", event["partner_ref"]) if event["partner_ref"] and event["partner_ref"] in by_ref
-                else ("email", event["email"]) if event["email"] and event["email"] in by_email
-                else ("phone", phone) if phone and phone in by_phone
+                ("ref", event["partner_ref"])
+                if event["partner_ref"] and event["partner_ref"] in by_ref
+                else ("email", event["email"])
+                if event["email"] and event["email"] in by_email
+                else ("phone", phone)
+                if phone and phone in by_phone
                 else None
             )
 
@@ -320,19 +399,25 @@ class EcrmTouchpoint(models.Model):
                 matched += 1
                 continue
             new_key = ("new", event["partner_ref"] or event["email"] or phones.get(event["phone"]) or event["phone"])
-            to_create.setdefault(new_key, {
-                "name": event["name"] or event["email"] or event["phone"] or event["partner_ref"],
-                "email": event["email"],
-                "phone": event["phone"],
-                "ref": event["partner_ref"],
-                "lifecycle_stage": "latent",
-            })
+            to_create.setdefault(
+                new_key,
+                {
+                    "name": event["name"] or event["email"] or event["phone"] or event["partner_ref"],
+                    "email": event["email"],
+                    "phone": event["phone"],
+                    "ref": event["partner_ref"],
+                    "lifecycle_stage": "latent",
+                },
+            )
             partner_ids.append(new_key)
         if to_create:
-            partners = self.env["res.partner"].sudo().with_context(
-                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
-            ).create(list(to_create.values()))
-            new_ids = dict(zip(to_create, partners.ids))
+            partners = (
+                self.env["res.partner"]
+                .sudo()
+                .with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
+                .create(list(to_create.values()))
+            )
+            new_ids = dict(zip(to_create, partners.ids, strict=True))
             partner_ids = [new_ids[p] if isinstance(p, tuple) else p for p in partner_ids]
         return partner_ids, matched, len(to_create)
 
@@ -347,10 +432,12 @@ class EcrmTouchpoint(models.Model):
         """COPY the rows into a temporary table, then insert what is new. Returns the number inserted."""
         cr = self.env.cr
         columns = SQL(", ").join(SQL.identifier(column) for column in INGEST_COLUMNS)
-        cr.execute(SQL(
-            "CREATE TEMP TABLE IF NOT EXISTS ecrm_touchpoint_ingest AS SELECT %s FROM ecrm_touchpoint WITH NO DATA",
-            columns,
-        ))
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS ecrm_touchpoint_ingest AS SELECT %s FROM ecrm_touchpoint WITH NO DATA",
+                columns,
+            )
+        )
         cr.execute("TRUNCATE ecrm_touchpoint_ingest")
         buffer = io.StringIO()
         csv.writer(buffer).writerows(rows)
@@ -359,14 +446,16 @@ class EcrmTouchpoint(models.Model):
             "COPY ecrm_touchpoint_ingest (%s) FROM STDIN WITH (FORMAT csv)" % ", ".join(INGEST_COLUMNS), buffer
         )
         self.flush_model()
-        cr.execute(SQL(
-            """
+        cr.execute(
+            SQL(
+                """
             INSERT INTO ecrm_touchpoint (%(columns)s, create_date, write_date)
             SELECT %(columns)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM ecrm_touchpoint_ingest
             ON CONFLICT (source_system, external_id) DO NOTHING
             """,
-            columns=columns,
-        ))
+                columns=columns,
+            )
+        )
         created = cr.rowcount
         cr.execute("TRUNCATE ecrm_touchpoint_ingest")
         self.invalidate_model()

@@ -36,14 +36,22 @@ class MailThread(models.AbstractModel):
             author = message.author_id
             if not author or author.partner_share is False:
                 return []
-            return [dict(
-                common, partner_id=author.id, touchpoint_type="email_in", direction="inbound",
-                external_id="mail.message:%s" % message.id,
-            )]
+            return [
+                dict(
+                    common,
+                    partner_id=author.id,
+                    touchpoint_type="email_in",
+                    direction="inbound",
+                    external_id="mail.message:%s" % message.id,
+                )
+            ]
         customers = [r["id"] for r in recipients_data if r.get("notif") == "email" and r.get("share")]
         return [
             dict(
-                common, partner_id=partner_id, touchpoint_type="email_out", direction="outbound",
+                common,
+                partner_id=partner_id,
+                touchpoint_type="email_out",
+                direction="outbound",
                 user_id=message.author_id.user_ids[:1].id or False,
                 external_id="mail.message:%s:%s" % (message.id, partner_id),
             )

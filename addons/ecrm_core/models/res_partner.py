@@ -35,30 +35,51 @@ class ResPartner(models.Model):
         [(key, label) for key, label, _low, _high in AGE_BANDS], compute="_compute_age", store=True
     )
     income_band = fields.Selection(
-        [("low", "Low"), ("lower_middle", "Lower middle"), ("middle", "Middle"),
-         ("upper_middle", "Upper middle"), ("high", "High")],
+        [
+            ("low", "Low"),
+            ("lower_middle", "Lower middle"),
+            ("middle", "Middle"),
+            ("upper_middle", "Upper middle"),
+            ("high", "High"),
+        ],
     )
     education = fields.Selection(
-        [("none", "No formal education"), ("primary", "Primary school"), ("secondary", "Secondary school"),
-         ("diploma", "Diploma"), ("bachelor", "Bachelor"), ("master", "Master"), ("doctorate", "Doctorate")],
+        [
+            ("none", "No formal education"),
+            ("primary", "Primary school"),
+            ("secondary", "Secondary school"),
+            ("diploma", "Diploma"),
+            ("bachelor", "Bachelor"),
+            ("master", "Master"),
+            ("doctorate", "Doctorate"),
+        ],
     )
     household_size = fields.Integer(help="Number of people living in the household, the customer included.")
     children_count = fields.Integer(string="Children at Home")
     occupation = fields.Char()
     # Psychographic and lifestyle profile
     interest_tag_ids = fields.Many2many(
-        "ecrm.profile.tag", "ecrm_partner_interest_tag_rel", "partner_id", "tag_id",
-        string="Interests & Lifestyle", domain=[("kind", "in", ("interest", "lifestyle"))],
+        "ecrm.profile.tag",
+        "ecrm_partner_interest_tag_rel",
+        "partner_id",
+        "tag_id",
+        string="Interests & Lifestyle",
+        domain=[("kind", "in", ("interest", "lifestyle"))],
     )
     value_tag_ids = fields.Many2many(
-        "ecrm.profile.tag", "ecrm_partner_value_tag_rel", "partner_id", "tag_id",
-        string="Values & Personality", domain=[("kind", "in", ("value", "personality"))],
+        "ecrm.profile.tag",
+        "ecrm_partner_value_tag_rel",
+        "partner_id",
+        "tag_id",
+        string="Values & Personality",
+        domain=[("kind", "in", ("value", "personality"))],
     )
     life_stage_auto = fields.Selection(
         LIFE_STAGES, string="Computed Life Stage", compute="_compute_life_stage_auto", store=True
     )
     life_stage_override = fields.Selection(
-        LIFE_STAGES, string="Life Stage (set by hand)",
+        LIFE_STAGES,
+        string="Life Stage (set by hand)",
         help="Set when the computed life stage is wrong; clear it to use the computed one again.",
     )
     life_stage = fields.Selection(LIFE_STAGES, compute="_compute_life_stage", store=True)
@@ -67,9 +88,7 @@ class ResPartner(models.Model):
     preferred_contact_time = fields.Selection(
         [("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Evening"), ("any", "Any time")],
     )
-    phone_e164 = fields.Char(
-        string="Phone (E.164)", compute="_compute_phone_e164", store=True, index="btree_not_null"
-    )
+    phone_e164 = fields.Char(string="Phone (E.164)", compute="_compute_phone_e164", store=True, index="btree_not_null")
     mobile_e164 = fields.Char(
         string="Mobile (E.164)", compute="_compute_phone_e164", store=True, index="btree_not_null"
     )
@@ -82,23 +101,33 @@ class ResPartner(models.Model):
     last_purchase_date = fields.Datetime(readonly=True, copy=False)
     purchase_count = fields.Integer(readonly=True, copy=False)
     monetary_total = fields.Float(
-        string="Total Purchases", readonly=True, copy=False, digits="Product Price",
+        string="Total Purchases",
+        readonly=True,
+        copy=False,
+        digits="Product Price",
         help="Untaxed total of confirmed sale orders, in the company's currency.",
     )
     email_response_rate = fields.Float(
-        string="E-mail Response Rate (%)", readonly=True, copy=False,
+        string="E-mail Response Rate (%)",
+        readonly=True,
+        copy=False,
         help="E-mails received from the customer per e-mail sent to them over the last 12 months, at most 100%.",
     )
     contact_stats_date = fields.Datetime(string="Statistics Updated", readonly=True, copy=False)
     lifecycle_stage = fields.Selection(
-        LIFECYCLE_STAGES, readonly=True, copy=False, index=True,
+        LIFECYCLE_STAGES,
+        readonly=True,
+        copy=False,
+        index=True,
         help="Derived from the contact statistics. Latent: showed interest, never bought (C5).",
     )
     # Customer 360
     touchpoint_ids = fields.One2many("ecrm.touchpoint", "partner_id", string="Touchpoints")
     touchpoint_count = fields.Integer(compute="_compute_touchpoint_count", string="Touchpoint Count")
     timeline_touchpoint_ids = fields.Many2many(
-        "ecrm.touchpoint", compute="_compute_timeline_touchpoint_ids", string="Timeline",
+        "ecrm.touchpoint",
+        compute="_compute_timeline_touchpoint_ids",
+        string="Timeline",
         help="The latest touchpoints; a company shows those of its contacts too.",
     )
 
@@ -145,7 +174,9 @@ class ResPartner(models.Model):
         people = self - companies
         counts = dict(Touchpoint._read_group([("partner_id", "in", people.ids)], ["partner_id"], ["__count"]))
         counts.update(
-            Touchpoint._read_group([("commercial_partner_id", "in", companies.ids)], ["commercial_partner_id"], ["__count"])
+            Touchpoint._read_group(
+                [("commercial_partner_id", "in", companies.ids)], ["commercial_partner_id"], ["__count"]
+            )
         )
         for partner in self:
             partner.touchpoint_count = counts.get(partner._origin, 0)
@@ -219,9 +250,10 @@ class ResPartner(models.Model):
                        count(*) FILTER (WHERE t.direction = 'inbound') AS inbound,
                        count(*) FILTER (WHERE t.touchpoint_type = 'email_in' AND t.date >= %(d365)s) AS mail_in,
                        count(*) FILTER (WHERE t.touchpoint_type = 'email_out' AND t.date >= %(d365)s) AS mail_out
-                  FROM (SELECT partner_id AS person, date, direction, touchpoint_type,
-                               CASE WHEN commercial_partner_id <> partner_id THEN commercial_partner_id END AS company_key
-                          FROM ecrm_touchpoint t %(only_tp)s) t(partner_id, date, direction, touchpoint_type, company_key)
+                  FROM (SELECT partner_id, date, direction, touchpoint_type,
+                               CASE WHEN commercial_partner_id <> partner_id THEN commercial_partner_id END
+                          FROM ecrm_touchpoint t %(only_tp)s
+                       ) t(partner_id, date, direction, touchpoint_type, company_key)
                  GROUP BY GROUPING SETS ((t.partner_id), (t.company_key))
                 HAVING COALESCE(t.partner_id, t.company_key) IS NOT NULL
             ), so AS (
@@ -231,7 +263,8 @@ class ResPartner(models.Model):
                   FROM (SELECT o.partner_id, o.date_order, o.amount_untaxed, o.currency_rate,
                                CASE WHEN p.commercial_partner_id <> o.partner_id THEN p.commercial_partner_id END
                           FROM sale_order o JOIN res_partner p ON p.id = o.partner_id
-                         WHERE o.state = 'sale' %(only_so)s) s(partner_id, date_order, amount_untaxed, currency_rate, company_key)
+                         WHERE o.state = 'sale' %(only_so)s
+                       ) s(partner_id, date_order, amount_untaxed, currency_rate, company_key)
                  GROUP BY GROUPING SETS ((s.partner_id), (s.company_key))
                 HAVING COALESCE(s.partner_id, s.company_key) IS NOT NULL
             ), tp1 AS (
@@ -264,9 +297,15 @@ class ResPartner(models.Model):
               LEFT JOIN so1 ON so1.partner_id = p.id
               %(only)s
             """,
-            d30=now - timedelta(days=30), d90=now - timedelta(days=90), d365=now - timedelta(days=365),
-            lost=now - timedelta(days=params["lost_days"]), at_risk=now - timedelta(days=params["at_risk_days"]),
-            loyal=params["loyal_purchase_count"], only=only, only_tp=only_tp, only_so=only_so,
+            d30=now - timedelta(days=30),
+            d90=now - timedelta(days=90),
+            d365=now - timedelta(days=365),
+            lost=now - timedelta(days=params["lost_days"]),
+            at_risk=now - timedelta(days=params["at_risk_days"]),
+            loyal=params["loyal_purchase_count"],
+            only=only,
+            only_tp=only_tp,
+            only_so=only_so,
         )
 
     @api.model
@@ -278,8 +317,9 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         self.env.flush_all()
         stats = self._ecrm_contact_stats_query(now, partner_ids)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             UPDATE res_partner p
                SET first_touchpoint_date = v.first_date, last_touchpoint_date = v.last_date,
                    touchpoint_count_30d = v.c30, touchpoint_count_90d = v.c90, touchpoint_count_365d = v.c365,
@@ -294,8 +334,10 @@ class ResPartner(models.Model):
                    (v.first_date, v.last_date, v.c30, v.c90, v.c365, v.last_purchase, v.purchases, v.total,
                     v.response_rate, v.stage)
             """,
-            now, stats,
-        ))
+                now,
+                stats,
+            )
+        )
         updated = self.env.cr.rowcount
         self.invalidate_model()
         return updated
@@ -304,14 +346,16 @@ class ResPartner(models.Model):
     def _ecrm_refresh_ages(self):
         """Recompute age, age band and life stage of the partners whose age changed since last time."""
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT id FROM res_partner
              WHERE birth_date IS NOT NULL
                AND COALESCE(age, -1) <> date_part('year', age(%s::date, birth_date))::int
             """,
-            fields.Date.context_today(self),
-        ))
+                fields.Date.context_today(self),
+            )
+        )
         partners = self.browse(row[0] for row in self.env.cr.fetchall())
         if partners:
             partners.modified(["birth_date"])

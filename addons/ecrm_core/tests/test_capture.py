@@ -16,8 +16,11 @@ class TestCapture(EcrmCommon):
         """A message sent from the partner's chatter to the partner is an outbound e-mail touchpoint."""
         with self.mock_mail_gateway():
             self.customer.with_user(self.user_ecrm).message_post(
-                body="<p>Your catalogue is attached.</p>", subject="Catalogue",
-                partner_ids=self.customer.ids, message_type="comment", subtype_xmlid="mail.mt_comment",
+                body="<p>Your catalogue is attached.</p>",
+                subject="Catalogue",
+                partner_ids=self.customer.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertSentEmail(self.user_ecrm.partner_id, [self.customer])
         touchpoint = self.touchpoints_of(self.customer, touchpoint_type="email_out")
@@ -33,12 +36,16 @@ class TestCapture(EcrmCommon):
         order = self.env["sale.order"].with_user(self.user_ecrm).create({"partner_id": self.customer.id})
         with self.mock_mail_gateway():
             order.with_user(self.user_ecrm).message_post(
-                body="Here is your quotation", partner_ids=(self.customer | self.user_ecrm_manager.partner_id).ids,
-                message_type="comment", subtype_xmlid="mail.mt_comment",
+                body="Here is your quotation",
+                partner_ids=(self.customer | self.user_ecrm_manager.partner_id).ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
             order.with_user(self.user_ecrm).message_post(
-                body="Customer is price sensitive", partner_ids=self.customer.ids,
-                message_type="comment", subtype_xmlid="mail.mt_note",
+                body="Customer is price sensitive",
+                partner_ids=self.customer.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
             )
         mails = self.touchpoints_of(self.customer, touchpoint_type="email_out")
         self.assertEqual(len(mails), 1)
@@ -51,8 +58,11 @@ class TestCapture(EcrmCommon):
         team = self.env["crm.team"].create({"name": "Inbox Team", "alias_name": "inbox.team"})
         with self.mock_mail_gateway():
             lead = self.format_and_process(
-                INCOMING_EMAIL, self.customer.email, team.alias_email,
-                subject="Price of the oak table", target_model="crm.lead",
+                INCOMING_EMAIL,
+                self.customer.email,
+                team.alias_email,
+                subject="Price of the oak table",
+                target_model="crm.lead",
             )
         self.assertEqual(lead.partner_id, self.customer)
         incoming = self.touchpoints_of(self.customer, touchpoint_type="email_in")
@@ -64,10 +74,18 @@ class TestCapture(EcrmCommon):
 
     def test_meeting_with_customer(self):
         start = fields.Datetime.now() + timedelta(days=2)
-        event = self.env["calendar.event"].with_user(self.user_ecrm).create({
-            "name": "Showroom visit", "start": start, "stop": start + timedelta(hours=1),
-            "partner_ids": [(6, 0, (self.customer | self.user_ecrm.partner_id).ids)],
-        })
+        event = (
+            self.env["calendar.event"]
+            .with_user(self.user_ecrm)
+            .create(
+                {
+                    "name": "Showroom visit",
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "partner_ids": [(6, 0, (self.customer | self.user_ecrm.partner_id).ids)],
+                }
+            )
+        )
         meeting = self.touchpoints_of(self.customer, touchpoint_type="meeting")
         self.assertEqual(len(meeting), 1)
         self.assertEqual(meeting.date, event.start)
@@ -102,10 +120,18 @@ class TestCapture(EcrmCommon):
         self.assertEqual(len(self.touchpoints_of(self.customer, touchpoint_type="purchase")), 1)
 
     def test_lead_created_and_won(self):
-        lead = self.env["crm.lead"].with_user(self.user_ecrm).create({
-            "name": "Office chairs", "partner_id": self.company_contact.id, "type": "opportunity",
-            "expected_revenue": 5000,
-        })
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.user_ecrm)
+            .create(
+                {
+                    "name": "Office chairs",
+                    "partner_id": self.company_contact.id,
+                    "type": "opportunity",
+                    "expected_revenue": 5000,
+                }
+            )
+        )
         created = self.touchpoints_of(self.company_contact, res_model="crm.lead")
         self.assertEqual(len(created), 1)
         self.assertIn("Lead created", created.summary)
@@ -130,10 +156,12 @@ class TestBackfill(EcrmCommon):
     def test_existing_orders_become_touchpoints_once(self):
         """Installed into a database with history (C1): confirmed orders appear in the ledger, once."""
         product = self.env["product.product"].create({"name": "Lamp", "list_price": 40.0})
-        order = self.env["sale.order"].create({
-            "partner_id": self.customer_2.id,
-            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1, "price_unit": 40.0})],
-        })
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer_2.id,
+                "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1, "price_unit": 40.0})],
+            }
+        )
         order.action_confirm()
         self.touchpoints_of(self.customer_2).unlink()  # as if ecrm_core was not installed at confirmation
         self.assertEqual(self.Touchpoint._backfill_sale_orders(), 1)

@@ -20,23 +20,37 @@ class TestIngest(EcrmCommon):
 
     def test_match_by_email_phone_and_ref(self):
         self.customer_2.ref = "CRM-42"
-        result = self.ingest([
-            event(external_id="e1", email="  PARISA.customer@example.com "),
-            event(external_id="e2", phone="+98 912 000 1111", type="call"),
-            event(external_id="e3", partner_ref="CRM-42", type="chat"),
-        ])
-        self.assertEqual(result, {"received": 3, "created": 3, "skipped": 0, "partners_matched": 3, "partners_created": 0})
+        result = self.ingest(
+            [
+                event(external_id="e1", email="  PARISA.customer@example.com "),
+                event(external_id="e2", phone="+98 912 000 1111", type="call"),
+                event(external_id="e3", partner_ref="CRM-42", type="chat"),
+            ]
+        )
+        self.assertEqual(
+            result, {"received": 3, "created": 3, "skipped": 0, "partners_matched": 3, "partners_created": 0}
+        )
         self.assertEqual(len(self.touchpoints_of(self.customer)), 2)
         self.assertEqual(len(self.touchpoints_of(self.customer_2)), 1)
 
     def test_web_visit_fields_and_utm(self):
-        self.ingest([event(
-            external_id="v1", source="matomo", email="kaveh@example.com",
-            referrer_url="https://www.google.com/search?q=persian+rug&hl=fa",
-            landing_url="https://shop.example.com/rugs", navigation_path=["/rugs", "/rugs/tabriz", "/cart"],
-            utm_campaign="Yalda", utm_source="google", utm_medium="cpc", payload={"session": "abc"},
-            date="2026-03-01T13:30:00+03:30",
-        )])
+        self.ingest(
+            [
+                event(
+                    external_id="v1",
+                    source="matomo",
+                    email="kaveh@example.com",
+                    referrer_url="https://www.google.com/search?q=persian+rug&hl=fa",
+                    landing_url="https://shop.example.com/rugs",
+                    navigation_path=["/rugs", "/rugs/tabriz", "/cart"],
+                    utm_campaign="Yalda",
+                    utm_source="google",
+                    utm_medium="cpc",
+                    payload={"session": "abc"},
+                    date="2026-03-01T13:30:00+03:30",
+                )
+            ]
+        )
         visit = self.touchpoints_of(self.customer_2)
         self.assertEqual(visit.search_keywords, "persian rug")
         self.assertEqual(visit.navigation_path, "/rugs\n/rugs/tabriz\n/cart")
@@ -50,11 +64,13 @@ class TestIngest(EcrmCommon):
         self.assertEqual(visit.company_id, self.user_integration.company_id)
 
     def test_unknown_people_become_latent_contacts(self):
-        result = self.ingest([
-            event(external_id="n1", email="new.person@example.com", name="New Person"),
-            event(external_id="n2", email="new.person@example.com", type="form"),
-            event(external_id="n3", phone="09350000000"),
-        ])
+        result = self.ingest(
+            [
+                event(external_id="n1", email="new.person@example.com", name="New Person"),
+                event(external_id="n2", email="new.person@example.com", type="form"),
+                event(external_id="n3", phone="09350000000"),
+            ]
+        )
         self.assertEqual(result["partners_created"], 2)
         self.assertEqual(result["partners_matched"], 0)
         person = self.env["res.partner"].search([("email", "=", "new.person@example.com")])
@@ -68,13 +84,15 @@ class TestIngest(EcrmCommon):
         before = self.Touchpoint.sudo().search_count([])
         partners_before = self.env["res.partner"].search_count([])
         with self.assertRaises(EcrmIngestError) as caught:
-            self.ingest([
-                event(external_id="ok1", email="kaveh@example.com"),
-                event(external_id="bad1", email="not-an-address", type="teleport"),
-                event(external_id="ok2", email="someone.new@example.com"),
-                event(external_id="bad2", email="kaveh@example.com", channel="pigeon"),
-                event(external_id="bad3", email="kaveh@example.com", amount="12", currency="EUR"),
-            ])
+            self.ingest(
+                [
+                    event(external_id="ok1", email="kaveh@example.com"),
+                    event(external_id="bad1", email="not-an-address", type="teleport"),
+                    event(external_id="ok2", email="someone.new@example.com"),
+                    event(external_id="bad2", email="kaveh@example.com", channel="pigeon"),
+                    event(external_id="bad3", email="kaveh@example.com", amount="12", currency="EUR"),
+                ]
+            )
         errors = caught.exception.errors
         self.assertEqual([e["index"] for e in errors], [1, 3, 4])
         self.assertEqual(errors[0]["external_id"], "bad1")

@@ -14,7 +14,9 @@ class TestIngestApi(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.api_user = new_test_user(cls.env, "ecrm_api_http", groups="base.group_user,ecrm_core.group_ecrm_integration")
+        cls.api_user = new_test_user(
+            cls.env, "ecrm_api_http", groups="base.group_user,ecrm_core.group_ecrm_integration"
+        )
         cls.plain_user = new_test_user(cls.env, "ecrm_plain_http", groups="base.group_user")
         expires = fields.Datetime.now() + timedelta(days=1)
         cls.api_key = cls.env["res.users.apikeys"].with_user(cls.api_user)._generate(None, "bridge", expires)
@@ -31,8 +33,13 @@ class TestIngestApi(HttpCase):
 
     def events(self, count, prefix="a"):
         return [
-            {"external_id": "%s%d" % (prefix, i), "type": "web_visit", "date": "2026-02-01T08:00:00Z",
-             "email": "api.customer@example.com", "landing_url": "https://shop.example.com/p/%d" % i}
+            {
+                "external_id": "%s%d" % (prefix, i),
+                "type": "web_visit",
+                "date": "2026-02-01T08:00:00Z",
+                "email": "api.customer@example.com",
+                "landing_url": "https://shop.example.com/p/%d" % i,
+            }
             for i in range(count)
         ]
 
@@ -45,9 +52,16 @@ class TestIngestApi(HttpCase):
     def test_good_batch(self):
         response = self.post({"events": self.events(3)}, key=self.api_key)
         self.assertEqual(response.status_code, 200, response.text)
-        self.assertEqual(response.json(), {
-            "received": 3, "created": 3, "skipped": 0, "partners_matched": 3, "partners_created": 0,
-        })
+        self.assertEqual(
+            response.json(),
+            {
+                "received": 3,
+                "created": 3,
+                "skipped": 0,
+                "partners_matched": 3,
+                "partners_created": 0,
+            },
+        )
         self.assertEqual(self.Touchpoint.search_count([("partner_id", "=", self.customer.id)]), 3)
 
     def test_no_key_wrong_key_and_user_outside_group(self):

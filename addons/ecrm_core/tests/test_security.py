@@ -13,18 +13,29 @@ class TestSecurity(EcrmCommon):
         super().setUpClass()
         cls.company_b = cls.env["res.company"].create({"name": "Company B"})
         cls.user_company_b = new_test_user(
-            cls.env, "ecrm_user_b", groups="base.group_user,ecrm_core.group_ecrm_manager",
-            company_id=cls.company_b.id, company_ids=[(6, 0, cls.company_b.ids)],
+            cls.env,
+            "ecrm_user_b",
+            groups="base.group_user,ecrm_core.group_ecrm_manager",
+            company_id=cls.company_b.id,
+            company_ids=[(6, 0, cls.company_b.ids)],
         )
-        cls.touchpoint_a = cls.env["ecrm.touchpoint"].create({
-            "partner_id": cls.customer.id, "touchpoint_type": "call", "summary": "Company A call",
-            "company_id": cls.company.id,
-        })
+        cls.touchpoint_a = cls.env["ecrm.touchpoint"].create(
+            {
+                "partner_id": cls.customer.id,
+                "touchpoint_type": "call",
+                "summary": "Company A call",
+                "company_id": cls.company.id,
+            }
+        )
 
     def test_user_adds_but_cannot_edit_or_delete(self):
-        touchpoint = self.Touchpoint.with_user(self.user_ecrm).create({
-            "partner_id": self.customer.id, "touchpoint_type": "shop_visit", "summary": "Came to the shop",
-        })
+        touchpoint = self.Touchpoint.with_user(self.user_ecrm).create(
+            {
+                "partner_id": self.customer.id,
+                "touchpoint_type": "shop_visit",
+                "summary": "Came to the shop",
+            }
+        )
         self.assertEqual(touchpoint.company_id, self.user_ecrm.company_id)
         with self.assertRaises(AccessError):
             touchpoint.write({"summary": "Rewritten history"})

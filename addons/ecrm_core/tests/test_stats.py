@@ -17,16 +17,22 @@ class TestStats(EcrmCommon):
         cls.product = cls.env["product.product"].create({"name": "Rug", "list_price": 100.0})
 
     def touch(self, partner, days_ago, kind="call", direction="inbound"):
-        return self.Touchpoint.create({
-            "partner_id": partner.id, "touchpoint_type": kind, "direction": direction,
-            "date": self.now - timedelta(days=days_ago),
-        })
+        return self.Touchpoint.create(
+            {
+                "partner_id": partner.id,
+                "touchpoint_type": kind,
+                "direction": direction,
+                "date": self.now - timedelta(days=days_ago),
+            }
+        )
 
     def order(self, partner, days_ago, amount):
-        order = self.env["sale.order"].create({
-            "partner_id": partner.id,
-            "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1, "price_unit": amount})],
-        })
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1, "price_unit": amount})],
+            }
+        )
         order.action_confirm()
         order.date_order = self.now - timedelta(days=days_ago)
         return order
@@ -54,9 +60,9 @@ class TestStats(EcrmCommon):
 
     def test_lifecycle_stages(self):
         Partner = self.env["res.partner"]
-        latent, new, loyal, at_risk, lost, silent, outbound_only = Partner.create([
-            {"name": n} for n in ("Latent", "New", "Loyal", "At risk", "Lost", "Silent", "Only mailed")
-        ])
+        latent, new, loyal, at_risk, lost, silent, outbound_only = Partner.create(
+            [{"name": n} for n in ("Latent", "New", "Loyal", "At risk", "Lost", "Silent", "Only mailed")]
+        )
         self.touch(latent, 3, "web_visit")
         self.order(new, 10, 100)
         for days in (10, 40, 70, 100, 130):
@@ -108,7 +114,9 @@ class TestStats(EcrmCommon):
 
     def test_profile_age_band_and_life_stage(self):
         today = fields.Date.context_today(self.customer)
-        self.customer.write({"birth_date": today.replace(year=today.year - 38), "household_size": 4, "children_count": 2})
+        self.customer.write(
+            {"birth_date": today.replace(year=today.year - 38), "household_size": 4, "children_count": 2}
+        )
         self.assertEqual((self.customer.age, self.customer.age_band), (38, "35_44"))
         self.assertEqual(self.customer.life_stage, "young_family")
         self.customer.life_stage_override = "mature_family"

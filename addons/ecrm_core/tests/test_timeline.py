@@ -8,19 +8,31 @@ from .common import EcrmCommon
 @tagged("post_install", "-at_install", "ecrm_core")
 class TestTimeline(EcrmCommon):
     def add_touchpoints(self, partner, count):
-        self.Touchpoint.create([
-            {"partner_id": partner.id, "touchpoint_type": "web_visit", "summary": "visit %d" % i} for i in range(count)
-        ])
+        self.Touchpoint.create(
+            [
+                {"partner_id": partner.id, "touchpoint_type": "web_visit", "summary": "visit %d" % i}
+                for i in range(count)
+            ]
+        )
 
     def read_first_page(self, partner):
         partner = partner.with_user(self.user_ecrm)
         partner.invalidate_recordset()
         self.env.invalidate_all()
-        data = partner.web_read({
-            "touchpoint_count": {},
-            "timeline_touchpoint_ids": {"fields": {"date": {}, "touchpoint_type": {}, "channel_id": {"fields": {"display_name": {}}},
-                                                   "summary": {}, "partner_id": {"fields": {"display_name": {}}}}},
-        })
+        data = partner.web_read(
+            {
+                "touchpoint_count": {},
+                "timeline_touchpoint_ids": {
+                    "fields": {
+                        "date": {},
+                        "touchpoint_type": {},
+                        "channel_id": {"fields": {"display_name": {}}},
+                        "summary": {},
+                        "partner_id": {"fields": {"display_name": {}}},
+                    }
+                },
+            }
+        )
         return data[0]
 
     def test_queries_do_not_grow_with_history(self):
@@ -54,8 +66,15 @@ class TestCustomer360Ui(HttpCase):
         partner = self.env.ref("ecrm_core.demo_partner_sara", raise_if_not_found=False)
         if not partner:
             partner = self.env["res.partner"].create({"name": "Sara Ahmadi"})
-            self.env["ecrm.touchpoint"].create({"partner_id": partner.id, "touchpoint_type": "chat",
-                                                 "summary": "Asked whether the sofa fabric is washable."})
+            self.env["ecrm.touchpoint"].create(
+                {
+                    "partner_id": partner.id,
+                    "touchpoint_type": "chat",
+                    "summary": "Asked whether the sofa fabric is washable.",
+                }
+            )
         self.start_tour(
-            "/odoo/action-ecrm_core.res_partner_action_customers/%d" % partner.id, "ecrm_core_partner_360", login="admin"
+            "/odoo/action-ecrm_core.res_partner_action_customers/%d" % partner.id,
+            "ecrm_core_partner_360",
+            login="admin",
         )

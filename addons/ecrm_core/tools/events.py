@@ -49,12 +49,14 @@ TEXT_FIELDS = {
 }
 KNOWN_FIELDS = set(TEXT_FIELDS) | {"type", "date", "direction", "email", "navigation_path", "amount", "payload"}
 MAX_PAYLOAD_BYTES = 64 * 1024
+# Identifiers that some systems send as numbers.
+NUMBER_AS_TEXT = ("external_id", "partner_ref", "phone")
 
 
 def parse_datetime(value):
     """An ISO 8601 string as a naive UTC datetime; naive input is taken as UTC."""
     if not isinstance(value, str):
-        raise ValueError("expected an ISO 8601 date-time string")
+        raise TypeError("expected an ISO 8601 date-time string")
     text = value.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
@@ -74,95 +76,108 @@ def clean_event(event, now=None):
     """
     if not isinstance(event, dict):
         return None, ["an event must be a JSON object"]
-    errors = []
+    values, errors = {}, []
     unknown = sorted(set(event) - KNOWN_FIELDS)
     if unknown:
         errors.append("unknown field(s): %s" % ", ".join(unknown))
-    values = {}
-    for name, size in TEXT_FIELDS.items():
-        raw = event.get(name)
-        if raw is None:
-            values[name] = None
-            continue
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and name in ("external_id", "partner_ref", "phone"):
-            raw = str(raw)
-        if not isinstance(raw, str):
-            errors.append("%s: expected text" % name)
-            continue
-        raw = raw.strip() or None
-        if raw and size and len(raw) > size:
-            errors.append("%s: longer than %d characters" % (name, size))
-        values[name] = raw
-
-    kind = event.get("type")
-    if kind not in TYPE_KEYS:
-        errors.append("type: must be one of %s" % ", ".join(sorted(TYPE_KEYS)))
-    values["type"] = kind
-
-    direction = event.get("direction")
-    if direction is None:
-        direction = "outbound" if kind in OUTBOUND_TYPES else "inbound"
-    elif direction not in DIRECTIONS:
-        errors.append("direction: must be one of %s" % ", ".join(DIRECTIONS))
-    values["direction"] = direction
-
-    try:
-        values["date"] = parse_datetime(event.get("date"))
-    except (TypeError, ValueError) as exc:
-        errors.append("date: %s" % (exc if event.get("date") is not None else "required"))
-    else:
-        now = now or datetime.now(timezone.utc).replace(tzinfo=None)
-        if (values["date"] - now).days >= 1:
-            errors.append("date: more than a day in the future")
-
-    raw_email = event.get("email")
-    values["email"] = None
-    if raw_email not in (None, ""):
-        email = normalize_email(raw_email) if isinstance(raw_email, str) else None
-        if not email:
-            errors.append("email: not a valid e-mail address")
-        values["email"] = email
-    if not (values.get("partner_ref") or values["email"] or values.get("phone")):
-        if not any(e.startswith("email") for e in errors):
-            errors.append("identify the person with partner_ref, email or phone")
-
-    path = event.get("navigation_path")
-    if path is None:
-        values["navigation_path"] = None
-    elif isinstance(path, list) and all(isinstance(step, str) for step in path):
-        values["navigation_path"] = "\n".join(step.strip() for step in path if step.strip()) or None
-    elif isinstance(path, str):
-        values["navigation_path"] = path.strip() or None
-    else:
-        errors.append("navigation_path: expected a list of URLs or text")
-
-    amount = event.get("amount")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float))):
-        errors.append("amount: expected a number")
-    values["amount"] = amount
-    if values.get("currency"):
-        if len(values["currency"]) != 3 or not values["currency"].isalpha():
-            errors.append("currency: expected an ISO 4217 code such as EUR or IRR")
-        values["currency"] = values["currency"].upper()
-    elif amount is not None:
-        errors.append("currency: required with an amount")
-
-    payload = event.get("payload")
-    values["payload"] = None
-    if payload is not None:
-        if not isinstance(payload, dict):
-            errors.append("payload: expected a JSON object")
-        else:
-            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-            if len(text.encode()) > MAX_PAYLOAD_BYTES:
-                errors.append("payload: larger than %d bytes" % MAX_PAYLOAD_BYTES)
-            values["payload"] = text
-
+    for cleaner in (_clean_text, _clean_kind, _clean_identity, _clean_path, _clean_amount, _clean_payload):
+        cleaner(event, values, errors)
+    _clean_date(event, values, errors, now or datetime.now(timezone.utc).replace(tzinfo=None))
     if not values.get("search_keywords"):
         values["search_keywords"] = search_keywords(values.get("referrer_url"), values.get("utm_term"))
     if errors:
         return None, errors
     return values, []
+
+
+def _clean_text(event, values, errors):
+    for name, size in TEXT_FIELDS.items():
+        raw = event.get(name)
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and name in NUMBER_AS_TEXT:
+            raw = str(raw)
+        if raw is not None and not isinstance(raw, str):
+            errors.append("%s: expected text" % name)
+            raw = None
+        raw = raw.strip() or None if raw else None
+        if raw and size and len(raw) > size:
+            errors.append("%s: longer than %d characters" % (name, size))
+        values[name] = raw
+
+
+def _clean_kind(event, values, errors):
+    kind = event.get("type")
+    if kind not in TYPE_KEYS:
+        errors.append("type: must be one of %s" % ", ".join(sorted(TYPE_KEYS)))
+    direction = event.get("direction")
+    if direction is None:
+        direction = "outbound" if kind in OUTBOUND_TYPES else "inbound"
+    elif direction not in DIRECTIONS:
+        errors.append("direction: must be one of %s" % ", ".join(DIRECTIONS))
+    values.update(type=kind, direction=direction)
+
+
+def _clean_date(event, values, errors, now):
+    if event.get("date") is None:
+        errors.append("date: required")
+        return
+    try:
+        values["date"] = parse_datetime(event["date"])
+    except (TypeError, ValueError) as exc:
+        errors.append("date: %s" % exc)
+        return
+    if (values["date"] - now).days >= 1:
+        errors.append("date: more than a day in the future")
+
+
+def _clean_identity(event, values, errors):
+    raw_email = event.get("email")
+    values["email"] = None
+    if raw_email not in (None, ""):
+        values["email"] = normalize_email(raw_email) if isinstance(raw_email, str) else None
+        if not values["email"]:
+            errors.append("email: not a valid e-mail address")
+            return
+    if not (values.get("partner_ref") or values["email"] or values.get("phone")):
+        errors.append("identify the person with partner_ref, email or phone")
+
+
+def _clean_path(event, values, errors):
+    path = event.get("navigation_path")
+    values["navigation_path"] = None
+    if isinstance(path, list) and all(isinstance(step, str) for step in path):
+        values["navigation_path"] = "\n".join(step.strip() for step in path if step.strip()) or None
+    elif isinstance(path, str):
+        values["navigation_path"] = path.strip() or None
+    elif path is not None:
+        errors.append("navigation_path: expected a list of URLs or text")
+
+
+def _clean_amount(event, values, errors):
+    amount = event.get("amount")
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float))):
+        errors.append("amount: expected a number")
+    values["amount"] = amount
+    currency = values.get("currency")
+    if currency:
+        if len(currency) != 3 or not currency.isalpha():
+            errors.append("currency: expected an ISO 4217 code such as EUR or IRR")
+        values["currency"] = currency.upper()
+    elif amount is not None:
+        errors.append("currency: required with an amount")
+
+
+def _clean_payload(event, values, errors):
+    payload = event.get("payload")
+    values["payload"] = None
+    if payload is None:
+        return
+    if not isinstance(payload, dict):
+        errors.append("payload: expected a JSON object")
+        return
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    if len(text.encode()) > MAX_PAYLOAD_BYTES:
+        errors.append("payload: larger than %d bytes" % MAX_PAYLOAD_BYTES)
+    values["payload"] = text
 
 
 def clean_events(events, now=None, check=None):
