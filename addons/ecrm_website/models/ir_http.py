@@ -18,6 +18,10 @@ class IrHttp(models.AbstractModel):
         landing = getattr(request, "ecrm_landing_cookie", None)
         if landing:
             Response.load(response).set_cookie(
-                LANDING_COOKIE, landing, max_age=LANDING_COOKIE_MAX_AGE, httponly=True, cookie_type="optional",
+                LANDING_COOKIE,
+                landing,
+                max_age=LANDING_COOKIE_MAX_AGE,
+                httponly=True,
+                cookie_type="optional",
             )
         return result

@@ -9,10 +9,14 @@ class WebsiteTrack(models.Model):
     _inherit = "website.track"
 
     def init(self):
-        super().init()
+        result = super().init()
         # website_track grows with every page view. Finding the visit a page view belongs to walks
         # back one page view at a time (see website.visitor._ecrm_visit_query): one index probe each.
         create_index(
-            self.env.cr, TRACK_VISIT_INDEX, self._table, ["visitor_id", "visit_datetime", "id"],
+            self.env.cr,
+            TRACK_VISIT_INDEX,
+            self._table,
+            ["visitor_id", "visit_datetime", "id"],
             where="url IS NOT NULL",
         )
+        return result

@@ -120,7 +120,7 @@ class WebsiteVisitor(models.Model):
             direction="inbound",
             date=start,
             source_system=SOURCE_SYSTEM,
-            external_id="%s%s:%s" % (EXTERNAL_ID_PREFIX, visitor_id, first_track_id),
+            external_id=f"{EXTERNAL_ID_PREFIX}{visitor_id}:{first_track_id}",
             res_model="website.visitor",
             res_id=visitor_id,
             referrer_url=referrer,
@@ -171,8 +171,11 @@ class WebsiteVisitor(models.Model):
                    ) touchpoint ON TRUE
              ORDER BY visit.visit_datetime, visit.id
             """,
-            token=access_token, timeout=timeout, max_pages=MAX_VISIT_PAGES,
-            source=SOURCE_SYSTEM, prefix=EXTERNAL_ID_PREFIX,
+            token=access_token,
+            timeout=timeout,
+            max_pages=MAX_VISIT_PAGES,
+            source=SOURCE_SYSTEM,
+            prefix=EXTERNAL_ID_PREFIX,
         )
 
     def _ecrm_visit_origin(self, first_track_id, is_landing_request):
@@ -251,13 +254,15 @@ class WebsiteVisitor(models.Model):
         current = decode_landing(request.cookies.get(LANDING_COOKIE))
         if current and 0 <= now - current["time"] < self._ecrm_visit_timeout().total_seconds():
             return None
-        [(track_id,)] = self.env.execute_query(SQL(
-            """
+        [(track_id,)] = self.env.execute_query(
+            SQL(
+                """
             SELECT max(t.id) FROM website_track t JOIN website_visitor v ON v.id = t.visitor_id
              WHERE v.access_token = %s AND t.url IS NOT NULL
             """,
-            self._get_access_token(),
-        ))
+                self._get_access_token(),
+            )
+        )
         if not track_id:
             return None
         return encode_landing(track_id, referrer, search_keywords(referrer, utm_term), now)

@@ -17,40 +17,61 @@ class EcrmWebsiteCase(HttpCase):
         cls.website = cls.env["website"].get_current_website()
         # the landing cookie is an optional cookie: no cookie bar asking for consent in tests
         cls.website.cookies_bar = False
-        views = cls.env["ir.ui.view"].create([
-            {
-                "name": "eCRM test page %s" % number,
-                "type": "qweb",
-                "key": "ecrm_website.test_page_%s" % number,
-                "arch": '<t t-name="ecrm_website.test_page_%s"><t t-call="website.layout">'
-                        '<div id="wrap">eCRM test page %s</div></t></t>' % (number, number),
-                "track": number < PAGE_COUNT,
-            }
-            for number in range(1, PAGE_COUNT + 1)
-        ])
-        cls.pages = cls.env["website.page"].create([
-            {"view_id": view.id, "url": "/ecrm-test-%s" % number, "website_published": True}
-            for number, view in enumerate(views, start=1)
-        ])
+        views = cls.env["ir.ui.view"].create(
+            [
+                {
+                    "name": f"eCRM test page {number}",
+                    "type": "qweb",
+                    "key": f"ecrm_website.test_page_{number}",
+                    "arch": f'<t t-name="ecrm_website.test_page_{number}"><t t-call="website.layout">'
+                    f'<div id="wrap">eCRM test page {number}</div></t></t>',
+                    "track": number < PAGE_COUNT,
+                }
+                for number in range(1, PAGE_COUNT + 1)
+            ]
+        )
+        cls.pages = cls.env["website.page"].create(
+            [
+                {"view_id": view.id, "url": f"/ecrm-test-{number}", "website_published": True}
+                for number, view in enumerate(views, start=1)
+            ]
+        )
         cls.page_1, cls.page_2, cls.page_3, cls.untracked_page = cls.pages
 
-        cls.user_portal = cls.env["res.users"].with_context(no_reset_password=True).create({
-            "name": "Roya Karimi",
-            "login": "ecrm_web_portal",
-            "password": "ecrm_web_portal",
-            "email": "roya.karimi@example.com",
-            "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
-        })
+        cls.user_portal = (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Roya Karimi",
+                    "login": "ecrm_web_portal",
+                    "password": "ecrm_web_portal",
+                    "email": "roya.karimi@example.com",
+                    "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
+                }
+            )
+        )
         cls.partner_portal = cls.user_portal.partner_id
-        cls.user_employee = cls.env["res.users"].with_context(no_reset_password=True).create({
-            "name": "Babak Tehrani",
-            "login": "ecrm_web_employee",
-            "password": "ecrm_web_employee",
-            "email": "babak.tehrani@example.com",
-            "groups_id": [Command.set([
-                cls.env.ref("base.group_user").id, cls.env.ref("ecrm_core.group_ecrm_user").id,
-            ])],
-        })
+        cls.user_employee = (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Babak Tehrani",
+                    "login": "ecrm_web_employee",
+                    "password": "ecrm_web_employee",
+                    "email": "babak.tehrani@example.com",
+                    "groups_id": [
+                        Command.set(
+                            [
+                                cls.env.ref("base.group_user").id,
+                                cls.env.ref("ecrm_core.group_ecrm_user").id,
+                            ]
+                        )
+                    ],
+                }
+            )
+        )
         cls.partner_employee = cls.user_employee.partner_id
 
     def view(self, page, referrer=None, query=""):
@@ -68,11 +89,15 @@ class EcrmWebsiteCase(HttpCase):
         """
         login_page = self.url_open("/web/login")
         csrf_anchor = '<input type="hidden" name="csrf_token" value="'
-        response = self.url_open("/web/login", allow_redirects=False, data={
-            "login": user.login,
-            "password": user.login,
-            "csrf_token": login_page.text.partition(csrf_anchor)[2].partition('"')[0],
-        })
+        response = self.url_open(
+            "/web/login",
+            allow_redirects=False,
+            data={
+                "login": user.login,
+                "password": user.login,
+                "csrf_token": login_page.text.partition(csrf_anchor)[2].partition('"')[0],
+            },
+        )
         self.assertEqual(response.status_code, 303, "the login must succeed")
 
     def page_url(self, page, query=""):

@@ -1,7 +1,13 @@
 from odoo.tests import BaseCase, tagged
 
 from ..tools.visit import (
-    clip, decode_landing, encode_landing, host_name, is_external_referrer, page_path, summary_pages,
+    clip,
+    decode_landing,
+    encode_landing,
+    host_name,
+    is_external_referrer,
+    page_path,
+    summary_pages,
 )
 
 
@@ -19,7 +25,7 @@ class TestVisitTools(BaseCase):
         self.assertEqual(host_name("127.0.0.1:8069"), "127.0.0.1")
 
     def test_summary_pages(self):
-        urls = ["http://x.com/shop?page=2", "http://x.com/", "http://x.com"] + ["http://x.com/p%s" % i for i in range(5)]
+        urls = ["http://x.com/shop?page=2", "http://x.com/", "http://x.com"] + [f"http://x.com/p{i}" for i in range(5)]
         paths, more = summary_pages(urls)
         self.assertEqual(paths, ["/shop", "/", "/", "/p0", "/p1"])
         self.assertEqual(more, 3)
@@ -34,15 +40,24 @@ class TestVisitTools(BaseCase):
     def test_landing_cookie_round_trip(self):
         value = encode_landing(42, "https://www.bing.com/search?q=کاناپه", "کاناپه", 1700000000.7)
         self.assertRegex(value, r"^[A-Za-z0-9_-]+$", "a cookie value that needs no quoting")
-        self.assertEqual(decode_landing(value), {
-            "track": 42, "time": 1700000000,
-            "referrer": "https://www.bing.com/search?q=کاناپه", "keywords": "کاناپه",
-        })
+        self.assertEqual(
+            decode_landing(value),
+            {
+                "track": 42,
+                "time": 1700000000,
+                "referrer": "https://www.bing.com/search?q=کاناپه",
+                "keywords": "کاناپه",
+            },
+        )
 
     def test_landing_cookie_forged(self):
         """Whatever the browser sends, decoding gives our dict or None, never an error."""
         forged = [
-            None, "", "not base64 !", "bm90IGpzb24", encode_landing(0, None, None, 1),
+            None,
+            "",
+            "not base64 !",
+            "bm90IGpzb24",
+            encode_landing(0, None, None, 1),
             "W10",  # []
             "eyJ0cmFjayI6InNldmVuIiwidGltZSI6MX0",  # {"track":"seven","time":1}
             "eyJ0cmFjayI6dHJ1ZSwidGltZSI6MX0",  # {"track":true,"time":1}

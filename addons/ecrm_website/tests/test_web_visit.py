@@ -24,21 +24,28 @@ class TestWebVisit(EcrmWebsiteCase):
         self.assertEqual(len(touchpoint), 1, "one visit, one touchpoint")
         visitor = self.visitor_of(self.partner_portal)
         first_track = visitor.website_track_ids.sorted("id")[0]
-        self.assertRecordValues(touchpoint, [{
-            "touchpoint_type": "web_visit",
-            "direction": "inbound",
-            "channel_id": self.env.ref("ecrm_core.ecrm_channel_website").id,
-            "company_id": self.website.company_id.id,
-            "referrer_url": GOOGLE_REFERRER,
-            "search_keywords": "red chair",
-            "landing_url": self.page_url(self.page_1),
-            "navigation_path": "\n".join(self.page_url(page) for page in (self.page_1, self.page_2, self.page_3)),
-            "summary": "Visited 3 pages: /ecrm-test-1, /ecrm-test-2, /ecrm-test-3",
-            "external_id": "website.visit:%s:%s" % (visitor.id, first_track.id),
-            "date": first_track.visit_datetime,
-            "res_model": "website.visitor",
-            "res_id": visitor.id,
-        }])
+        self.assertRecordValues(
+            touchpoint,
+            [
+                {
+                    "touchpoint_type": "web_visit",
+                    "direction": "inbound",
+                    "channel_id": self.env.ref("ecrm_core.ecrm_channel_website").id,
+                    "company_id": self.website.company_id.id,
+                    "referrer_url": GOOGLE_REFERRER,
+                    "search_keywords": "red chair",
+                    "landing_url": self.page_url(self.page_1),
+                    "navigation_path": "\n".join(
+                        self.page_url(page) for page in (self.page_1, self.page_2, self.page_3)
+                    ),
+                    "summary": "Visited 3 pages: /ecrm-test-1, /ecrm-test-2, /ecrm-test-3",
+                    "external_id": f"website.visit:{visitor.id}:{first_track.id}",
+                    "date": first_track.visit_datetime,
+                    "res_model": "website.visitor",
+                    "res_id": visitor.id,
+                }
+            ],
+        )
 
     def test_inactivity_starts_a_new_visit(self):
         """Page views 29 minutes apart are one visit; after 31 minutes a new visit begins."""
@@ -59,13 +66,18 @@ class TestWebVisit(EcrmWebsiteCase):
         second = touchpoints - first
         self.assertEqual(first.navigation_path.count("\n"), 1, "the first visit is left as it was")
         self.assertEqual(first.search_keywords, "red chair")
-        self.assertRecordValues(second, [{
-            "landing_url": self.page_url(self.page_3),
-            "navigation_path": self.page_url(self.page_3) + "\n" + self.page_url(self.page_1),
-            "referrer_url": "https://duckduckgo.com/?q=oak+table",
-            "search_keywords": "oak table",
-            "summary": "Visited 2 pages: /ecrm-test-3, /ecrm-test-1",
-        }])
+        self.assertRecordValues(
+            second,
+            [
+                {
+                    "landing_url": self.page_url(self.page_3),
+                    "navigation_path": self.page_url(self.page_3) + "\n" + self.page_url(self.page_1),
+                    "referrer_url": "https://duckduckgo.com/?q=oak+table",
+                    "search_keywords": "oak table",
+                    "summary": "Visited 2 pages: /ecrm-test-3, /ecrm-test-1",
+                }
+            ],
+        )
         self.assertNotEqual(second.external_id, first.external_id)
 
     def test_internal_referrer_and_utm(self):
@@ -128,12 +140,17 @@ class TestWebVisit(EcrmWebsiteCase):
         self.login_in_browser(self.user_portal)
         touchpoint = self.visit_touchpoints(self.partner_portal)
         self.assertEqual(len(touchpoint), 1, "the visit is recorded at login")
-        self.assertRecordValues(touchpoint, [{
-            "landing_url": self.page_url(self.page_1),
-            "navigation_path": self.page_url(self.page_1) + "\n" + self.page_url(self.page_2),
-            "referrer_url": "https://www.bing.com/search?q=blue+sofa",
-            "search_keywords": "blue sofa",
-        }])
+        self.assertRecordValues(
+            touchpoint,
+            [
+                {
+                    "landing_url": self.page_url(self.page_1),
+                    "navigation_path": self.page_url(self.page_1) + "\n" + self.page_url(self.page_2),
+                    "referrer_url": "https://www.bing.com/search?q=blue+sofa",
+                    "search_keywords": "blue sofa",
+                }
+            ],
+        )
 
         self.view(self.page_3, referrer=self.page_url(self.page_2))
         self.assertEqual(self.visit_touchpoints(self.partner_portal), touchpoint, "the same visit goes on")
@@ -161,8 +178,11 @@ class TestWebVisit(EcrmWebsiteCase):
 
         self.authenticate(self.user_portal.login, self.user_portal.login)
         Touchpoint = self.registry["ecrm.touchpoint"]
-        with patch.object(Touchpoint, "_record", autospec=True, side_effect=broken_record), \
-                mute_logger("odoo.sql_db"), self.assertLogs(CAPTURE_LOGGER, logging.WARNING) as logs:
+        with (
+            patch.object(Touchpoint, "_record", autospec=True, side_effect=broken_record),
+            mute_logger("odoo.sql_db"),
+            self.assertLogs(CAPTURE_LOGGER, logging.WARNING) as logs,
+        ):
             response = self.view(self.page_1, referrer=GOOGLE_REFERRER)
         self.assertIn("eCRM test page 1", response.text)
         self.assertIn("could not record the website visit", logs.output[0])
