@@ -3,7 +3,7 @@ import io
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
@@ -156,10 +156,17 @@ class EcrmTouchpoint(models.Model):
         """Open the document the touchpoint came from (order, lead, meeting, message...)."""
         self.ensure_one()
         if not self.res_model or not self.res_id or self.res_model not in self.env:
-            return False
+            raise UserError(_("This touchpoint did not come from a document in Odoo."))
         record = self.env[self.res_model].browse(self.res_id).exists()
         if not record:
-            return False
+            raise UserError(_("The document this touchpoint came from has been deleted."))
+        if not record.has_access("read"):
+            raise UserError(
+                _(
+                    "You are not allowed to open %(document)s. Ask a colleague with access to it.",
+                    document=self.res_model,
+                )
+            )
         return {
             "type": "ir.actions.act_window",
             "res_model": self.res_model,

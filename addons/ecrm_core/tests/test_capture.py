@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from odoo.addons.crm.tests.common import INCOMING_EMAIL
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import EcrmCommon
 
@@ -52,6 +54,10 @@ class TestCapture(EcrmCommon):
         self.assertEqual((mails.res_model, mails.res_id), ("sale.order", order.id))
         self.assertEqual(mails.action_open_source()["res_id"], order.id)
         self.assertFalse(self.touchpoints_of(self.user_ecrm_manager.partner_id))
+        # a colleague without access to sales cannot jump to the order: a clear message, not a crash
+        outsider = mail_new_test_user(self.env, login="no_sales", groups="base.group_user,ecrm_core.group_ecrm_user")
+        with self.assertRaises(UserError):
+            mails.with_user(outsider).action_open_source()
 
     def test_incoming_mail_from_customer(self):
         """An e-mail from a known customer to a sales team alias is an inbound e-mail touchpoint."""

@@ -79,7 +79,7 @@ class WebsiteVisitor(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._ecrm_record_visit(partner, page_view=page_view)
-        except Exception:  # noqa: BLE001 - a failed capture must never break the page
+        except Exception:
             _logger.warning("eCRM: could not record the website visit of partner %s", partner.id, exc_info=True)
 
     def _ecrm_record_visit(self, partner, page_view=True):
@@ -236,7 +236,7 @@ class WebsiteVisitor(models.Model):
         try:
             with self.env.cr.savepoint(flush=False):
                 cookie = self._ecrm_landing_cookie()
-        except Exception:  # noqa: BLE001 - a failed capture must never break the page
+        except Exception:
             _logger.warning("eCRM: could not note the landing of an anonymous visit", exc_info=True)
             return
         if cookie:
