@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from ..tools.events import TOUCHPOINT_TYPES
 
@@ -32,7 +33,6 @@ class EcrmChannel(models.Model):
         default="3",
         required=True,
         tracking=True,
-        string="Closeness",
         help="How close the interface comes to the customer (face to face is the closest).",
     )
     cost = fields.Selection(
@@ -81,6 +81,12 @@ class EcrmChannel(models.Model):
         )
         for channel in self:
             channel.touchpoint_count = counts.get(channel, 0)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        used = self.env["ecrm.touchpoint"].sudo().search_count([("channel_id", "in", self.ids)], limit=1)
+        if used:
+            raise UserError(_("This channel has touchpoints: archive it instead of deleting it."))
 
     def action_open_touchpoints(self):
         self.ensure_one()

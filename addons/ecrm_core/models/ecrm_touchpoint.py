@@ -80,7 +80,7 @@ class EcrmTouchpoint(models.Model):
         readonly=False,
         precompute=True,
         index="btree_not_null",
-        ondelete="restrict",
+        ondelete="set null",
     )
     touchpoint_type = fields.Selection(TOUCHPOINT_TYPES, string="Type", required=True, default="other")
     direction = fields.Selection(

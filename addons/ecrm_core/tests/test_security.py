@@ -1,6 +1,6 @@
 """Who may see and change the ledger (C16): groups, companies, portal."""
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import EcrmCommon
@@ -45,6 +45,14 @@ class TestSecurity(EcrmCommon):
     def test_manager_can_erase(self):
         self.touchpoint_a.with_user(self.user_ecrm_manager).unlink()
         self.assertFalse(self.touchpoint_a.exists())
+
+    def test_used_channel_is_archived_not_deleted(self):
+        channel = self.touchpoint_a.channel_id
+        self.assertTrue(channel)
+        with self.assertRaises(UserError):
+            channel.unlink()
+        channel.action_archive()
+        self.assertEqual(self.touchpoint_a.channel_id, channel)
 
     def test_other_company_user_sees_nothing(self):
         as_b = self.Touchpoint.with_user(self.user_company_b)
