@@ -462,7 +462,7 @@ class EcrmGenerator(models.AbstractModel):
         product_rows = [(p.id, p.uom_id.id, p.display_name, round(p.list_price, 2)) for p in products]
         span = 730 * 86400
         orders, lines = [], []
-        for order_id, partner_id in zip(ids, buyers):
+        for order_id, partner_id in zip(ids, buyers, strict=True):
             ordered = ctx.now - timedelta(seconds=rng.randrange(span))
             total = 0.0
             for sequence in range(lines_per_order):
@@ -583,9 +583,9 @@ class EcrmGenerator(models.AbstractModel):
         env, rng, uid, company = self.env, ctx.rng, self.env.uid, ctx.company
         currency_id = company.currency_id.id
         channels = env["ecrm.channel"]._channel_map("touchpoint_type", company)
-        campaigns = self._generator_campaigns()
-        sources = env["utm.source"].search([], limit=6).ids or [None]
-        mediums = env["utm.medium"].search([], limit=4).ids or [None]
+        ctx.campaigns = self._generator_campaigns()
+        ctx.sources = env["utm.source"].search([], limit=6).ids or [None]
+        ctx.mediums = env["utm.medium"].search([], limit=4).ids or [None]
         purchases = {}
         for order in ctx.orders[:count]:
             purchases.setdefault(order[2], []).append(order)
@@ -603,93 +603,77 @@ class EcrmGenerator(models.AbstractModel):
 
         kinds = list(TOUCHPOINT_MIX)
         kind_weights = [TOUCHPOINT_MIX[kind][0] for kind in kinds]
+        derived_columns, derived = self._touchpoint_derived_values(
+            [("purchase", "inbound")] + [(kind, TOUCHPOINT_MIX[kind][1]) for kind in kinds]
+        )
         stamp, span, commercial = ctx.now, 730 * 86400, ctx.commercial
+
+        def row(partner_id, kind, direction, moment, summary, order_id=None, amount=None, web=(None,) * 7):
+            """One touchpoint; ``web`` is (campaign, source, medium, referrer, keywords, landing, path)."""
+            return (
+                (partner_id, commercial[partner_id], company.id, channels.get(kind), kind, direction, moment)
+                + (summary, "odoo", order_id and "sale.order:%d" % order_id, order_id and "sale.order", order_id)
+                + web
+                + (amount, currency_id if order_id else None, uid if order_id else None, uid, uid, stamp, stamp)
+                + derived[kind, direction]
+            )
+
         written, rows = 0, []
         for partner_id in sorted(set(people) | set(purchases)):
-            commercial_id = commercial[partner_id]
             partner_rows = [
-                (
-                    partner_id,
-                    commercial_id,
-                    company.id,
-                    channels.get("purchase"),
-                    "purchase",
-                    "inbound",
-                    ordered,
-                    name,
-                    "odoo",
-                    "sale.order:%d" % order_id,
-                    "sale.order",
-                    order_id,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    amount,
-                    currency_id,
-                    uid,
-                    uid,
-                    uid,
-                    stamp,
-                    stamp,
-                )
+                row(partner_id, "purchase", "inbound", ordered, name, order_id, amount)
                 for order_id, name, _partner, ordered, amount in purchases.get(partner_id, ())
             ]
             for kind in rng.choices(kinds, weights=kind_weights, k=per_person.get(partner_id, 0)):
                 _weight, direction, summary = TOUCHPOINT_MIX[kind]
                 moment = stamp - timedelta(seconds=rng.randrange(span))
-                referrer = keywords = landing = path = campaign = source = medium = None
-                if kind == "web_visit":
-                    landing = "https://shop.example.com" + rng.choice(PAGES)
-                    path = "\n".join(rng.sample(PAGES, rng.randint(1, 4)))
-                    if rng.random() < 0.4:
-                        words = rng.choice(KEYWORDS)
-                        referrer = rng.choice(REFERRERS) % words
-                        keywords = words.replace("+", " ")
-                    if rng.random() < 0.3:
-                        campaign, source, medium = rng.choice(campaigns), rng.choice(sources), rng.choice(mediums)
-                elif kind == "email_out" and rng.random() < 0.7:
-                    campaign, medium = rng.choice(campaigns), mediums[0]
-                partner_rows.append(
-                    (
-                        partner_id,
-                        commercial_id,
-                        company.id,
-                        channels.get(kind),
-                        kind,
-                        direction,
-                        moment,
-                        summary,
-                        "odoo",
-                        None,
-                        None,
-                        None,
-                        campaign,
-                        source,
-                        medium,
-                        referrer,
-                        keywords,
-                        landing,
-                        path,
-                        None,
-                        None,
-                        None,
-                        uid,
-                        uid,
-                        stamp,
-                        stamp,
-                    )
-                )
+                partner_rows.append(row(partner_id, kind, direction, moment, summary, web=self._web_values(ctx, kind)))
             partner_rows.sort(key=itemgetter(6))
             rows += partner_rows
             if len(rows) >= CHUNK:
-                written += self._copy("ecrm_touchpoint", TOUCHPOINT_COLUMNS, rows)
+                written += self._copy("ecrm_touchpoint", TOUCHPOINT_COLUMNS + derived_columns, rows)
                 rows = []
-        written += self._copy("ecrm_touchpoint", TOUCHPOINT_COLUMNS, rows)
+        written += self._copy("ecrm_touchpoint", TOUCHPOINT_COLUMNS + derived_columns, rows)
         return written
+
+    def _web_values(self, ctx, kind):
+        """(campaign, source, medium, referrer, keywords, landing page, pages viewed) of a touchpoint."""
+        rng = ctx.rng
+        referrer = keywords = landing = path = campaign = source = medium = None
+        if kind == "web_visit":
+            landing = "https://shop.example.com" + rng.choice(PAGES)
+            path = "\n".join(rng.sample(PAGES, rng.randint(1, 4)))
+            if rng.random() < 0.4:
+                words = rng.choice(KEYWORDS)
+                referrer = rng.choice(REFERRERS) % words
+                keywords = words.replace("+", " ")
+            if rng.random() < 0.3:
+                campaign, source, medium = rng.choice(ctx.campaigns), rng.choice(ctx.sources), rng.choice(ctx.mediums)
+        elif kind == "email_out" and rng.random() < 0.7:
+            campaign, medium = rng.choice(ctx.campaigns), ctx.mediums[0]
+        return (campaign, source, medium, referrer, keywords, landing, path)
+
+    def _touchpoint_derived_values(self, pairs):
+        """Stored computed touchpoint fields the COPY does not write and that depend on type and direction only.
+
+        Other modules add such fields (``needs_answer``...): their value is computed once per
+        (type, direction) on a new record, as the ORM would. Returns (columns, {pair: values}).
+        """
+        Touchpoint = self.env["ecrm.touchpoint"]
+        names = [
+            name
+            for name, field in Touchpoint._fields.items()
+            if field.store
+            and field.compute
+            and field.column_type
+            and name not in TOUCHPOINT_COLUMNS
+            and set(self.pool.field_depends[field]) <= {"touchpoint_type", "direction"}
+        ]
+        values = {}
+        for kind, direction in pairs:
+            record = Touchpoint.new({"touchpoint_type": kind, "direction": direction})
+            values[kind, direction] = tuple(_column_value(Touchpoint._fields[name], record[name]) for name in names)
+        return names, values
 
     def _generator_campaigns(self):
         Campaign = self.env["utm.campaign"].with_context(active_test=False)
@@ -733,9 +717,9 @@ class EcrmGenerator(models.AbstractModel):
         Other modules add columns with defaults (``sale_warn``, ``autopost_bills``...):
         their default, taken once, is what the ORM would have written on every row.
         """
-        Model = self.env[model].with_context(
-            {key: value for key, value in self.env.context.items() if not key.startswith("default_")}
-        )
+        # defaults asked by the caller's context (default_*) are for the caller's records, not these
+        context = {key: value for key, value in self.env.context.items() if not key.startswith("default_")}
+        Model = self.env(context=context)[model]
         names = [
             name
             for name, field in Model._fields.items()
@@ -795,5 +779,15 @@ class _Context:
         self.commercial = {}
         self.people = []
         self.orders = []
+        self.campaigns = self.sources = self.mediums = [None]
         self.partner_rows = None
         self.partner_columns = None
+
+
+def _column_value(field, value):
+    """A field's value as COPY writes it: ids for many2one, None for empty values but False booleans."""
+    if field.type == "many2one":
+        return value.id or None
+    if field.type == "boolean":
+        return bool(value)
+    return value if value or value == 0 else None

@@ -9,6 +9,7 @@ from odoo.tools.sql import create_index
 
 from ..tools.contact import normalize_phone
 from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, clean_events
+from ..tools.routing import NEEDS_ANSWER_TYPES
 
 _logger = logging.getLogger(__name__)
 
@@ -131,6 +132,21 @@ class EcrmTouchpoint(models.Model):
             self.env.cr, "ecrm_touchpoint_commercial_date_index", self._table, ["commercial_partner_id", "date DESC"]
         )
         create_index(self.env.cr, "ecrm_touchpoint_date_index", self._table, ["date"])
+        # Routing (C11): the few messages still waiting for an answer, and those the batch API left unsorted.
+        create_index(
+            self.env.cr,
+            "ecrm_touchpoint_waiting_index",
+            self._table,
+            ["commercial_partner_id"],
+            where="needs_answer AND answered_date IS NULL",
+        )
+        create_index(
+            self.env.cr,
+            "ecrm_touchpoint_unsorted_index",
+            self._table,
+            ["id"],
+            where="needs_answer IS NULL AND direction = 'inbound'",
+        )
 
     @api.depends("partner_id")
     def _compute_commercial_partner_id(self):
@@ -467,3 +483,62 @@ class EcrmTouchpoint(models.Model):
         cr.execute("TRUNCATE ecrm_touchpoint_ingest")
         self.invalidate_model()
         return created
+
+    # ------------------------------------------------------------------
+    # --- Routing and answers (C11) ---
+    # ------------------------------------------------------------------
+
+    needs_answer = fields.Boolean(
+        compute="_compute_needs_answer",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="An inbound e-mail, chat, social media message, support request or form that waits for an answer.",
+    )
+    assigned_user_id = fields.Many2one("res.users", string="Assigned To", index="btree_not_null", readonly=True)
+    assigned_team_id = fields.Many2one("crm.team", string="Assigned Team", ondelete="set null", readonly=True)
+    routing_rule_id = fields.Many2one(
+        "ecrm.routing.rule", string="Routing Rule", index="btree_not_null", ondelete="set null", readonly=True
+    )
+    assigned_date = fields.Datetime(readonly=True)
+    response_due = fields.Datetime(string="Answer Due", readonly=True)
+    answered_date = fields.Datetime(
+        string="Answered", readonly=True, help="The first outbound touchpoint to the customer after this one."
+    )
+    response_breached = fields.Boolean(string="Answered Late", readonly=True)
+
+    @api.depends("touchpoint_type", "direction")
+    def _compute_needs_answer(self):
+        for touchpoint in self:
+            touchpoint.needs_answer = (
+                touchpoint.direction == "inbound" and touchpoint.touchpoint_type in NEEDS_ANSWER_TYPES
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        touchpoints = super().create(vals_list)
+        Routing = self.env["ecrm.routing.rule"]
+        Routing._record_answers(touchpoints)
+        Routing._route_touchpoints(touchpoints)
+        return touchpoints
+
+    def action_mark_answered(self):
+        """Close the wait: the answer was given outside the eCRM (in person, by phone...)."""
+        self.ensure_one()
+        self.check_access("read")
+        if not self.needs_answer or self.answered_date:
+            raise UserError(_("This touchpoint is not waiting for an answer."))
+        self.sudo().answered_date = fields.Datetime.now()
+        return True
+
+    def _document_owner(self):
+        """The internal user responsible for the document the touchpoint came from (lead, order...), if any."""
+        self.ensure_one()
+        if not self.res_model or not self.res_id or self.res_model in ("res.partner", "calendar.event"):
+            return self.env["res.users"]
+        Model = self.env.get(self.res_model)
+        field = Model._fields.get("user_id") if Model is not None else None
+        if not field or field.type != "many2one" or field.comodel_name != "res.users":
+            return self.env["res.users"]
+        owner = Model.sudo().browse(self.res_id).exists().user_id
+        return owner if owner and owner.active and not owner.share else self.env["res.users"]

@@ -4,3 +4,16 @@ from . import test_ingest_api
 from . import test_security
 from . import test_stats
 from . import test_timeline
+from . import test_rfm
+from . import test_clusters
+from . import test_anomalies
+from . import test_segment
+from . import test_segment_report
+from . import test_data_quality
+from . import test_duplicates
+from . import test_privacy
+from . import test_appointments
+from . import test_routing_rules
+from . import test_reports
+from . import test_best_customers
+from . import test_recommendation
