@@ -1,5 +1,7 @@
 """Pure-Python tests of ecrm_core/tools/rfm.py (C7, C8): no Odoo, no database."""
 
+import random
+
 import pytest
 from ecrm_core.tools import rfm
 
@@ -141,3 +143,23 @@ def test_threshold_score(value, expected):
 @pytest.mark.parametrize("days, expected", [(0, 5), (29, 5), (30, 4), (89, 4), (90, 3), (180, 2), (364, 2), (365, 1)])
 def test_recency_threshold_score(days, expected):
     assert rfm.recency_threshold_score(days, rfm.DEFAULT_RECENCY_DAYS) == expected
+
+
+def test_quintile_edges_of_ten():
+    orders = [1, 1, 1, 1, 1, 1, 2, 2, 5, 9]
+    # quintiles start at positions 2, 4, 6, 8: the edges are the figures at positions 1, 3, 5, 7
+    assert rfm.quintile_edges(orders) == [1, 1, 1, 2]
+    assert [rfm.edge_score(value, rfm.quintile_edges(orders)) for value in orders] == rfm.quintile_scores(orders)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 99, 100, 1001])
+def test_edges_give_the_quintiles(count):
+    rng = random.Random(count)
+    for spread in (3, 10, 1000):  # many ties, some, hardly any
+        values = [rng.randrange(spread) for _i in range(count)]
+        edges = rfm.quintile_edges(values)
+        assert [rfm.edge_score(value, edges) for value in values] == rfm.quintile_scores(values)
+
+
+def test_quintile_edges_of_nothing():
+    assert rfm.quintile_edges([]) == []

@@ -64,8 +64,8 @@ class EcrmCluster(models.Model):
                     f"{value:,.1f}",
                     f"{average[key]:,.1f}" if key in average else "",
                 )
-                for key, value in (cluster.centroid or {}).items()
-                if key in FEATURE_LABELS and value is not None
+                for key, value in ((key, (cluster.centroid or {}).get(key)) for key in clustering.FEATURE_KEYS)
+                if value is not None
             ]
             if not rows:
                 cluster.profile_html = False

@@ -4,7 +4,7 @@ import time
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.modules.module import current_test
+from odoo.modules import module as odoo_module
 from odoo.tools import SQL
 
 from odoo.addons.phone_validation.tools import phone_validation
@@ -36,7 +36,7 @@ class EcrmDataQuality(models.AbstractModel):
 
     @api.model
     def _cron_clean(self):
-        return self._run_cleaning(auto_commit=not current_test)
+        return self._run_cleaning(auto_commit=not odoo_module.current_test)
 
     @api.model
     def _run_cleaning(self, auto_commit=False):
@@ -50,12 +50,12 @@ class EcrmDataQuality(models.AbstractModel):
             ("scores", self._compute_scores),
         ]
         report = {}
-        for done, (name, job) in enumerate(jobs, 1):
+        for name, job in jobs:
             started = time.perf_counter()
             report[name] = job()
             _logger.info("Data quality: %s done in %.1f s: %s", name, time.perf_counter() - started, report[name])
             if auto_commit:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(jobs) - done)
+                # like the mail queue: what a job did is kept even if a later one fails
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return report
 
@@ -180,7 +180,14 @@ class EcrmDataQuality(models.AbstractModel):
                 invalid += is_invalid
                 if (new_phone, new_mobile) != (phone, mobile):
                     rewritten_ids.append(pid)
-                if (new_phone, new_mobile, phone_e164, mobile_e164, is_invalid) != (phone, mobile, *current):
+                known_phone, known_mobile, was_invalid = current
+                if (new_phone, new_mobile, phone_e164, mobile_e164, is_invalid) != (
+                    phone,
+                    mobile,
+                    known_phone,
+                    known_mobile,
+                    bool(was_invalid),
+                ):
                     batch_updates.append((pid, new_phone, new_mobile, phone_e164, mobile_e164, is_invalid))
             self._update_partners(
                 {

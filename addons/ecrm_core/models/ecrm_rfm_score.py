@@ -51,29 +51,42 @@ class EcrmRfmScore(models.Model):
             WITH score AS MATERIALIZED (
                 SELECT s.*, s.r::text || s.f::text || s.m::text AS rfm_score FROM (%(scores)s) s
             ),
+            old AS MATERIALIZED (
+                SELECT id, partner_id, recency_score, frequency_score, monetary_score, rfm_segment,
+                       last_purchase_date, order_count, amount
+                  FROM ecrm_rfm_score
+            ),
+            -- one FULL JOIN (always a hash or merge join) finds the new, changed and gone rows; the
+            -- writes below never look up the table they write to
+            diff AS MATERIALIZED (
+                SELECT s.*, o.id AS old_id
+                  FROM score s
+                  FULL JOIN old o ON o.partner_id = s.partner_id
+                 WHERE s.partner_id IS NULL OR o.id IS NULL
+                    OR (o.recency_score, o.frequency_score, o.monetary_score, o.rfm_segment,
+                        o.last_purchase_date, o.order_count, o.amount)
+                       IS DISTINCT FROM (s.r, s.f, s.m, s.segment, s.last_day, s.orders, s.amount)
+            ),
             gone AS (
-                DELETE FROM ecrm_rfm_score r
-                 WHERE NOT EXISTS (SELECT 1 FROM score s WHERE s.partner_id = r.partner_id)
+                DELETE FROM ecrm_rfm_score r USING diff d
+                 WHERE d.partner_id IS NULL AND r.id = d.old_id
              RETURNING 1
             ),
             changed AS (
                 UPDATE ecrm_rfm_score r
-                   SET recency_score = s.r, frequency_score = s.f, monetary_score = s.m,
-                       rfm_score = s.rfm_score, rfm_segment = s.segment, last_purchase_date = s.last_day,
-                       order_count = s.orders, amount = s.amount
-                  FROM score s
-                 WHERE s.partner_id = r.partner_id
-                   AND (r.recency_score, r.frequency_score, r.monetary_score, r.rfm_segment,
-                        r.last_purchase_date, r.order_count, r.amount)
-                       IS DISTINCT FROM (s.r, s.f, s.m, s.segment, s.last_day, s.orders, s.amount)
+                   SET recency_score = d.r, frequency_score = d.f, monetary_score = d.m,
+                       rfm_score = d.rfm_score, rfm_segment = d.segment, last_purchase_date = d.last_day,
+                       order_count = d.orders, amount = d.amount
+                  FROM diff d
+                 WHERE d.partner_id IS NOT NULL AND r.id = d.old_id
              RETURNING 1
             ),
             added AS (
                 INSERT INTO ecrm_rfm_score (partner_id, recency_score, frequency_score, monetary_score,
                                             rfm_score, rfm_segment, last_purchase_date, order_count, amount)
-                SELECT s.partner_id, s.r, s.f, s.m, s.rfm_score, s.segment, s.last_day, s.orders, s.amount
-                  FROM score s
-                 WHERE NOT EXISTS (SELECT 1 FROM ecrm_rfm_score r WHERE r.partner_id = s.partner_id)
+                SELECT d.partner_id, d.r, d.f, d.m, d.rfm_score, d.segment, d.last_day, d.orders, d.amount
+                  FROM diff d
+                 WHERE d.old_id IS NULL
              RETURNING 1
             )
             SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM changed) + (SELECT count(*) FROM added)
@@ -82,6 +95,8 @@ class EcrmRfmScore(models.Model):
             )
         )
         changed = self.env.cr.fetchone()[0]
+        if changed > 1000:  # keep the planner's view of the table right for the next run and the searches
+            self.env.cr.execute("ANALYZE ecrm_rfm_score")
         self.invalidate_model()
         self.env["res.partner"].invalidate_model(self.env["res.partner"]._ecrm_rfm_fields())
         return changed

@@ -187,19 +187,22 @@ class EcrmSegment(models.Model):
             [(size, entered, left)] = self.env.execute_query(
                 SQL(
                     """
-                WITH member AS MATERIALIZED (
-                    SELECT id AS partner_id FROM res_partner WHERE id IN %(members)s
+                WITH member(partner_id) AS MATERIALIZED (%(members)s), old AS MATERIALIZED (
+                    SELECT partner_id FROM ecrm_segment_partner_rel WHERE segment_id = %(segment)s
+                ), diff AS MATERIALIZED (
+                    -- a FULL JOIN is always a hash or merge join: who entered and who left, in one pass
+                    SELECT COALESCE(m.partner_id, o.partner_id) AS partner_id, o.partner_id IS NULL AS entered
+                      FROM member m
+                      FULL JOIN old o ON o.partner_id = m.partner_id
+                     WHERE m.partner_id IS NULL OR o.partner_id IS NULL
                 ), gone AS (
                     DELETE FROM ecrm_segment_partner_rel rel
                      WHERE rel.segment_id = %(segment)s
-                       AND NOT EXISTS (SELECT 1 FROM member m WHERE m.partner_id = rel.partner_id)
+                       AND rel.partner_id IN (SELECT partner_id FROM diff WHERE NOT entered)
                  RETURNING rel.partner_id
                 ), came AS (
                     INSERT INTO ecrm_segment_partner_rel (segment_id, partner_id)
-                    SELECT %(segment)s, m.partner_id
-                      FROM member m
-                     WHERE NOT EXISTS (SELECT 1 FROM ecrm_segment_partner_rel rel
-                                        WHERE rel.segment_id = %(segment)s AND rel.partner_id = m.partner_id)
+                    SELECT %(segment)s, partner_id FROM diff WHERE entered
                  RETURNING partner_id
                 ), logged AS (
                     INSERT INTO ecrm_segment_refresh_line (refresh_id, partner_id, change)
@@ -209,7 +212,7 @@ class EcrmSegment(models.Model):
                 )
                 SELECT (SELECT count(*) FROM member), (SELECT count(*) FROM came), (SELECT count(*) FROM gone)
                 """,
-                    members=members.subselect(),
+                    members=SQL("SELECT NULL::int WHERE FALSE") if members.is_empty() else members.select(),
                     segment=segment.id,
                     refresh=refresh.id,
                 )

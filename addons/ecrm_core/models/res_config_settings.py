@@ -35,7 +35,7 @@ class ResConfigSettings(models.TransientModel):
     )
     ecrm_rfm_method = fields.Selection(
         [("quintile", "Quintiles (relative)"), ("threshold", "Fixed limits")],
-        string="RFM scoring",
+        string="Scoring method",
         config_parameter="ecrm_core.rfm_method",
         default="quintile",
         help="Quintiles: customers are ranked and cut into five equal groups. "

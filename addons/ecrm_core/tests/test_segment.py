@@ -198,3 +198,6 @@ class TestSegmentCompanies(RfmCommon):
         self.assertFalse(snapshots.partner_id & self.people["A"])
         movements = self.env["ecrm.rfm.movement"].with_user(self.user_b).search([])
         self.assertFalse(movements.partner_id & self.people["A"])
+        scores = self.env["ecrm.rfm.score"].with_user(self.user_b).search([])
+        self.assertFalse(scores.partner_id & self.people["A"])
+        self.assertIn(self.people["A"], self.env["ecrm.rfm.score"].with_user(self.user_ecrm).search([]).partner_id)

@@ -16,8 +16,9 @@ Two ways to turn the figures into scores:
 
 The named segments depend on the recency and frequency scores only (the usual 5x5
 R/F grid); the monetary score refines the ranking inside a segment. The SQL in
-``res.partner._ecrm_compute_rfm`` scores the whole population in one statement and
-must agree with :func:`quintile_scores`, :func:`threshold_score` and :func:`segment_of`.
+``res.partner._ecrm_rfm_query`` scores the whole population in one statement and must
+agree with :func:`quintile_scores` (computed as :func:`quintile_edges` and
+:func:`edge_score` do), :func:`threshold_score` and :func:`segment_of`.
 """
 
 import bisect
@@ -185,6 +186,24 @@ def quintile_scores(values, keys=None):
         tiles[index] = ntile(position, len(values))
         lowest.setdefault(values[index], tiles[index])  # the first of equal values has the lowest tile
     return [lowest[value] for value in values]
+
+
+def quintile_edges(values):
+    """The four quintile edges of ``values``: the figure just before quintiles 2, 3, 4 and 5 start.
+
+    Sorted ascending, NTILE(5) starts quintile k at position ``(k - 1) * (n // 5) + min(k - 1, n % 5)``;
+    the edge is the figure right before it. A figure above k - 1 edges scores k (:func:`edge_score`),
+    which gives each figure the quintile of the first of its equals, as :func:`quintile_scores`
+    does, from one sorted pass per figure instead of ranking every customer. The SQL does this.
+    """
+    ordered = sorted(values)
+    size, extra = divmod(len(ordered), len(SCORES))
+    return [ordered[(k - 1) * size + min(k - 1, extra) - 1] for k in SCORES[1:]] if ordered else []
+
+
+def edge_score(value, edges):
+    """Score 1..5 of ``value``: 1 + the number of quintile edges it is above."""
+    return 1 + sum(value > edge for edge in edges)
 
 
 def parse_thresholds(text):
