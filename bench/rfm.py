@@ -2,10 +2,17 @@
 
 rfm
     RFM scores of 200,000 customers from 500,000 confirmed orders of 4 lines each (2,000,000
-    order lines). Ours: ``res.partner._ecrm_compute_rfm()``, the one statement that scores
-    everyone (NTILE quintiles, equal figures sharing the lowest) and writes the changed rows.
-    Baseline: the bare aggregate a report would run, max date, count and sum per customer
-    over the same window, fetched. Target: ours / baseline <= 2.0.
+    order lines); every customer bought at least once (our own buyer choice over the
+    generator's steps, see ``_generate_customers``). Ours: ``res.partner._ecrm_compute_rfm()``,
+    which scores everyone in one statement (NTILE quintiles, equal figures sharing the lowest)
+    into a temporary table, where it may use parallel workers, and writes
+    ``ecrm_rfm_score_data`` from it, measured twice: from empty scores (the first run: every
+    row inserted) and nightly (the cron's usual case, here with nothing changed: every row
+    compared, none written). Also reported: the scoring SELECT alone, fetched like the
+    baseline. Baseline: the bare aggregate, max date, count and sum per customer over the same
+    window, fetched (PostgreSQL may run it with parallel workers; a statement that writes
+    cannot use them). Target (the issue's): ours / baseline <= 2.0, from empty and nightly;
+    the JSON line reports the from-empty run, the worse of the two.
 
 segment_refresh
     A rule segment of about 100,000 members. Ours: ``ecrm.segment._refresh_members()`` (the domain
@@ -18,6 +25,7 @@ segment_refresh
 """
 
 import random
+import statistics
 import time
 
 # commercial partners are 94% of what the generator writes (a company per 50, three contacts each)
@@ -117,43 +125,70 @@ def rfm(bench):
                 cr.rollback()
         return seconds, updated
 
+    # Each measure is repeated (--repeat, default 3), ours and the baseline taking turns so that both
+    # see the same load, and the medians are compared: on a shared machine single runs vary by 2x.
+    repeat = bench.repeat
     base_1 = baseline_run()
-    ours_1 = ours_run(keep=False)  # rolled back: the scores stay empty for the measured run
-    bench.vacuum_analyze("ecrm_rfm_score")
-    base_2 = baseline_run()
-    scoring_1 = scoring_run()
-    scoring_2 = scoring_run()
+    ours_1 = ours_run(keep=False)  # warm-up, rolled back
+    empty_runs, nightly_runs, base_runs, base_runs_nightly, scoring_runs = [], [], [], [], []
+    for _number in range(repeat):  # from empty: every run rolled back, the dead rows vacuumed away
+        bench.vacuum_analyze("ecrm_rfm_score_data")
+        base_runs.append(baseline_run())
+        scoring_runs.append(scoring_run())
+        empty_runs.append(ours_run(keep=False))
     with bench.profiling("rfm"):
-        ours_2 = ours_run(keep=True)
-    ours_3 = ours_run(keep=True)  # nothing changed since: the steady-state cost of the nightly cron
+        ours_2 = ours_run(keep=True)  # the scores filled for the nightly runs
+    for _number in range(repeat):  # nightly, nothing changed since
+        base_runs_nightly.append(baseline_run())
+        nightly_runs.append(ours_run(keep=True))
+
+    def median(runs):
+        return statistics.median(seconds for seconds, _rows in runs)
+
     with bench.cursor() as cr:
         cr.execute("SELECT rfm_segment, count(*) FROM ecrm_rfm_score GROUP BY 1 ORDER BY 2 DESC")
         segments = ", ".join("%s %d" % (segment or "none", number) for segment, number in cr.fetchall())
         cr.execute("SELECT count(*) FROM sale_order WHERE state = 'sale'")
         confirmed = cr.fetchone()[0]
-        cr.execute("SELECT count(*) FROM ecrm_rfm_score")
+        cr.execute("SELECT count(*) FROM ecrm_rfm_score_data")
         scored = cr.fetchone()[0]
 
-    ours, baseline = ours_2[0], base_2[0]
-    ratio = ours / baseline
+    ours, nightly = median(empty_runs), median(nightly_runs)
+    baseline, baseline_nightly, scoring = median(base_runs), median(base_runs_nightly), median(scoring_runs)
+    ratio, nightly_ratio = ours / baseline, nightly / baseline_nightly
+
+    def runs(measured):
+        return ", ".join("%.2f" % seconds for seconds, _rows in measured)
+
     return {
         "ours_s": ours,
         "baseline_s": baseline,
         "ratio": ratio,
         "target": "<= 2.0",
-        "passed": ratio <= 2.0,
+        "passed": ratio <= 2.0 and nightly_ratio <= 2.0,
         "rows": scored,
         "lines": [
             "data:     %d partners, %d customers with orders, %d confirmed orders, %d order lines"
             % (partners, customers, confirmed, lines),
-            "ours:     _ecrm_compute_rfm() from empty scores: %.2f s, %d customers scored, %d rows written "
-            "(first run %.2f s, rolled back)" % (ours, scored, ours_2[1], ours_1[0]),
-            "          again with nothing changed: %.2f s, %d rows written" % ours_3,
-            "scoring:  the scoring SELECT alone (quintiles and segment of every customer), fetched: %.2f s "
-            "(first run %.2f s), %.2f x the baseline" % (scoring_2[0], scoring_1[0], scoring_2[0] / base_2[0]),
+            "ours:     _ecrm_compute_rfm() from empty scores: median %.2f s (%s), %d customers scored, %d rows "
+            "written (warm-up %.2f s), %.2f x the baseline"
+            % (ours, runs(empty_runs), scored, ours_2[1], ours_1[0], ratio),
+            "          nightly, nothing changed since: median %.2f s (%s), %d rows written, %.2f x the baseline "
+            "measured alongside (median %.2f s: %s)"
+            % (
+                nightly,
+                runs(nightly_runs),
+                nightly_runs[-1][1],
+                nightly_ratio,
+                baseline_nightly,
+                runs(base_runs_nightly),
+            ),
+            "scoring:  the scoring SELECT alone (quintiles and segment of every customer), fetched: median %.2f s "
+            "(%s), %.2f x the baseline" % (scoring, runs(scoring_runs), scoring / baseline),
             "baseline: bare max(date), count, sum per customer of the confirmed orders of the window, fetched "
-            "(%d groups): %.2f s (first run %.2f s)" % (base_2[1], baseline, base_1[0]),
-            "ratio:    ours / baseline = %.2f (target <= 2.0); each measured on its second run" % ratio,
+            "(%d groups): median %.2f s (%s; warm-up %.2f s)" % (base_runs[0][1], baseline, runs(base_runs), base_1[0]),
+            "ratio:    from empty %.2f, nightly %.2f (target <= 2.0 for both); medians of %d runs each"
+            % (ratio, nightly_ratio, repeat),
             "segments: %s" % segments,
         ],
     }

@@ -106,3 +106,61 @@ def test_clean_events_reports_every_bad_event_with_its_index():
     cleaned, errors = events.clean_events(batch, now=NOW, check=lambda v: ["channel: unknown"] if v["channel"] else [])
     assert len(cleaned) == 1
     assert [(e["index"], e["external_id"]) for e in errors] == [(1, "bad"), (2, None)]
+
+
+def test_clean_events_fast_path_gives_what_clean_event_gives():
+    """clean_events takes a fast path for well-formed events; it must agree with clean_event on every event."""
+    import random
+
+    rng = random.Random(3)
+    choices = {
+        "type": ["web_visit", "call", "email_out", "purchase", "fax", None, ["call"]],
+        "date": ["2026-03-01T10:00:00Z", "2026-03-01 13:30:00+03:30", " 2026-02-01T08:00:00 ", "2026-03-05", "x", 5],
+        "email": [" A.B@Example.com ", "a@b.com", "", "nope", None, 12],
+        "phone": ["+98 912 000 1111", 989120001111, "  ", None],
+        "partner_ref": ["CRM-1", 42, True, None],
+        "external_id": ["e1", 7, 1.5, "", None],
+        "direction": [None, "outbound", "sideways", {"a": 1}],
+        "navigation_path": [None, ["/a", " /b ", ""], "/x\n/y", [1], 3],
+        "amount": [None, 12, 3.5, "12", True],
+        "currency": [None, "eur", "EURO", "E1R", 5],
+        "payload": [None, {"k": "v"}, [1], {"big": "x" * 70000}],
+        "referrer_url": [None, "https://www.bing.com/search?q=rug", "https://example.com/"],
+        "utm_term": [None, " winter  sale "],
+        "search_keywords": [None, "given"],
+        "summary": [None, "  text ", "", 12],
+        "colour": ["red"],
+    }
+    events = []
+    for _ in range(3000):
+        event = {name: rng.choice(values) for name, values in choices.items() if rng.random() < 0.6}
+        if rng.random() < 0.02:
+            event = "not an object"
+        events.append(event)
+    cleaned, errors = events_module_clean(events)
+    expected = [events_module_one(event) for event in events]
+    assert [values for values, problems in expected if not problems] == cleaned
+    assert [index for index, (_values, problems) in enumerate(expected) if problems] == [e["index"] for e in errors]
+    assert cleaned and errors, "the sample has both good and bad events"
+
+
+def events_module_clean(batch):
+    return events.clean_events(batch, now=NOW)
+
+
+def events_module_one(event):
+    return events.clean_event(event, now=NOW)
+
+
+def test_has_nul_in_encoded_events():
+    assert events.has_nul(events.encode_event({"summary": "a\x00b"}))
+    assert not events.has_nul(events.encode_event({"summary": "C:\\u0000 is only text"}))
+    assert events.has_nul(events.encode_event({"summary": "\\\x00"}))
+    assert events.encode_event({"name": "سارا"}) == '{"name":"سارا"}'
+
+
+def test_encode_event_is_compact_json():
+    import json
+
+    sample = {"a": [1, 2.5, None, True], "b": {"c": "é\n\t\\"}, "d": "x" * 3}
+    assert events.encode_event(sample) == json.dumps(sample, ensure_ascii=False, separators=(",", ":"))

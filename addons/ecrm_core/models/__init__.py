@@ -1,6 +1,8 @@
 from . import ecrm_channel
 from . import ecrm_profile_tag
 from . import ecrm_touchpoint
+from . import ecrm_touchpoint_inbox
+from . import ecrm_touchpoint_batch
 from . import res_partner
 from . import res_config_settings
 from . import mail_thread
@@ -15,6 +17,7 @@ from . import ecrm_anomaly
 from . import ecrm_segment
 from . import ecrm_segment_refresh
 from . import ecrm_segment_refresh_line
+from . import ecrm_segment_purchase_report
 from . import ecrm_rfm_score
 from . import ecrm_rfm_snapshot
 from . import ecrm_rfm_movement

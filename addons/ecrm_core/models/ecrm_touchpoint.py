@@ -1,44 +1,14 @@
-import csv
-import io
 import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import create_index
+from odoo.tools.sql import create_index, drop_index
 
-from ..tools.contact import normalize_phone
-from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, clean_events
+from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, clean_events, encode_event, has_nul
 from ..tools.routing import NEEDS_ANSWER_TYPES
 
 _logger = logging.getLogger(__name__)
-
-# Columns written by the batch ingestion, in COPY order.
-INGEST_COLUMNS = [
-    "partner_id",
-    "commercial_partner_id",
-    "company_id",
-    "channel_id",
-    "touchpoint_type",
-    "direction",
-    "date",
-    "summary",
-    "source_system",
-    "external_id",
-    "campaign_id",
-    "source_id",
-    "medium_id",
-    "referrer_url",
-    "search_keywords",
-    "landing_url",
-    "navigation_path",
-    "amount",
-    "currency_id",
-    "payload",
-    "user_id",
-    "create_uid",
-    "write_uid",
-]
 
 
 class EcrmIngestError(ValidationError):
@@ -68,11 +38,11 @@ class EcrmTouchpoint(models.Model):
         ondelete="cascade",
         help="The company of a business contact, or the person: B2B timelines read on it.",
     )
+    # not indexed: a few values across millions of rows, no read is helped, every insert would pay
     company_id = fields.Many2one(
         "res.company",
         required=True,
         default=lambda self: self.env.company,
-        index=True,
     )
     channel_id = fields.Many2one(
         "ecrm.channel",
@@ -133,6 +103,8 @@ class EcrmTouchpoint(models.Model):
             self.env.cr, "ecrm_touchpoint_commercial_date_index", self._table, ["commercial_partner_id", "date DESC"]
         )
         create_index(self.env.cr, "ecrm_touchpoint_date_index", self._table, ["date"])
+        # company_id used to be indexed: useless for reads, paid by every insert (bench/RESULTS.md)
+        drop_index(self.env.cr, "ecrm_touchpoint__company_id_index", self._table)
         # Routing (C11): the few messages still waiting for an answer, and those the batch API left unsorted.
         create_index(
             self.env.cr,
@@ -256,27 +228,25 @@ class EcrmTouchpoint(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _ingest_events(self, events, source_system="api"):
-        """Store a batch of events from another system, set-based.
+    def _ingest_queue(self, events, source_system="api"):
+        """Check a batch of events from another system and queue it to be stored; what the HTTP API calls.
 
-        Every event is checked first; when any is invalid, nothing is stored and
-        :class:`EcrmIngestError` lists each bad event with its problems. Events are
-        matched to partners by ``partner_ref``, then e-mail, then phone; people not
-        found become latent contacts. Events whose ``external_id`` was already
-        stored for the same source system are skipped and counted.
+        Every event is checked first; when any is invalid, nothing is queued and
+        :class:`EcrmIngestError` lists each bad event with its problems. A valid batch is
+        written as received into ``ecrm.touchpoint.inbox`` with a new ``ecrm.touchpoint.batch``,
+        and the cron that stores batches is asked to run at once. The matching to partners,
+        the latent contacts and the replay check happen there
+        (``ecrm.touchpoint.batch._process``), and its counts are read back on the batch.
 
-        :return: dict with ``received``, ``created``, ``skipped``, ``partners_matched``
-            and ``partners_created``
+        :return: the ``ecrm.touchpoint.batch`` (state ``queued``)
         """
         self.check_access("create")
         if not isinstance(events, list):
             raise EcrmIngestError(_("The batch must be a list of events."), [])
         company = self.env.company
         channels = self.env["ecrm.channel"]._channel_map("code", company)
-        currencies = {
-            currency.name: currency.id
-            for currency in self.env["res.currency"].with_context(active_test=False).sudo().search([])
-        }
+        # every currency, active or not (ISO codes are not secret): one query, not a fetch of ~170 records
+        currencies = {name for (name,) in self.env.execute_query(SQL("SELECT name FROM res_currency"))}
 
         def check(values):
             problems = []
@@ -292,198 +262,55 @@ class EcrmTouchpoint(models.Model):
                 _("%(bad)s of %(total)s events are invalid; nothing was stored.", bad=len(errors), total=len(events)),
                 errors,
             )
-        if not cleaned:
-            return {"received": 0, "created": 0, "skipped": 0, "partners_matched": 0, "partners_created": 0}
-
-        partner_ids, matched, created_partners = self._ingest_match_partners(cleaned, company)
-        commercial = self._ingest_commercial_partners(set(partner_ids))
-        by_type = self.env["ecrm.channel"]._channel_map("touchpoint_type", company)
-        utm = {
-            field: self._ingest_utm(model, {e[key] for e in cleaned if e[key]})
-            for field, model, key in (
-                ("campaign_id", "utm.campaign", "utm_campaign"),
-                ("source_id", "utm.source", "utm_source"),
-                ("medium_id", "utm.medium", "utm_medium"),
+        # the events as received, as JSON text; PostgreSQL text cannot hold a NUL character
+        texts = list(map(encode_event, events))
+        if any(map(has_nul, texts)):
+            raise EcrmIngestError(
+                _("Text cannot contain the NUL character (\\u0000); nothing was stored."),
+                [
+                    {"index": index, "external_id": events[index].get("external_id"), "errors": ["text: NUL character"]}
+                    for index, text in enumerate(texts)
+                    if has_nul(text)
+                ],
             )
-        }
-        uid = self.env.uid
-        rows = []
-        for values, partner_id in zip(cleaned, partner_ids, strict=True):
-            rows.append(
-                (
-                    partner_id,
-                    commercial[partner_id],
-                    company.id,
-                    channels.get(values["channel"]) if values["channel"] else by_type.get(values["type"]),
-                    values["type"],
-                    values["direction"],
-                    values["date"],
-                    values["summary"],
-                    values["source"] or source_system,
-                    values["external_id"],
-                    utm["campaign_id"].get(values["utm_campaign"]),
-                    utm["source_id"].get(values["utm_source"]),
-                    utm["medium_id"].get(values["utm_medium"]),
-                    values["referrer_url"],
-                    values["search_keywords"],
-                    values["landing_url"],
-                    values["navigation_path"],
-                    values["amount"],
-                    currencies.get(values["currency"]),
-                    values["payload"],
-                    None,
-                    uid,
-                    uid,
-                )
-            )
-        created = self._ingest_copy(rows)
-        self.env["res.partner"]._ecrm_schedule_contact_stats()
-        return {
-            "received": len(cleaned),
-            "created": created,
-            "skipped": len(cleaned) - created,
-            "partners_matched": matched,
-            "partners_created": created_partners,
-        }
-
-    def _ingest_utm(self, model, names):
-        """{name: id} of UTM records, creating the missing ones in one call."""
-        if not names:
-            return {}
-        Model = self.env[model].sudo()
-        records = Model.with_context(active_test=False).search([("name", "in", list(names))])
-        result = {record.name: record.id for record in records}
-        missing = sorted(names - set(result))
-        if missing:
-            for record in Model.create([{"name": name} for name in missing]):
-                result[record.name] = record.id
-        return result
-
-    def _ingest_match_partners(self, cleaned, company):
-        """Partner id per event (same order), the number of events matched, the partners created."""
-        country = company.country_id.code
-        phones = {e["phone"]: normalize_phone(e["phone"], country) for e in cleaned if e["phone"]}
-        refs = {e["partner_ref"] for e in cleaned if e["partner_ref"]}
-        emails = {e["email"] for e in cleaned if e["email"]}
-        e164s = {p for p in phones.values() if p}
-        company_clause = SQL("(company_id IS NULL OR company_id = %s) AND active", company.id)
-        cr = self.env.cr
-        self.env["res.partner"].flush_model(["ref", "email_normalized", "phone_e164", "mobile_e164", "company_id"])
-        by_ref, by_email, by_phone = {}, {}, {}
-        if refs:
-            cr.execute(
+        Batch = self.env["ecrm.touchpoint.batch"].sudo()
+        batch = Batch.create(
+            {
+                "company_id": company.id,
+                "user_id": self.env.uid,
+                "source_system": source_system,
+                "received": len(cleaned),
+                "state": "queued" if cleaned else "done",
+            }
+        )
+        if cleaned:
+            # one row for the batch: one JSON text per line (JSON text has no line break of its own)
+            self.env.cr.execute(
                 SQL(
-                    "SELECT ref, id FROM res_partner WHERE ref = ANY(%s) AND %s ORDER BY id DESC",
-                    list(refs),
-                    company_clause,
+                    "INSERT INTO ecrm_touchpoint_inbox (batch_id, events) VALUES (%s, %s)",
+                    batch.id,
+                    "\n".join(texts),
                 )
             )
-            by_ref = dict(cr.fetchall())
-        if emails:
-            cr.execute(
-                SQL(
-                    "SELECT email_normalized, id FROM res_partner WHERE email_normalized = ANY(%s) AND %s "
-                    "ORDER BY id DESC",
-                    list(emails),
-                    company_clause,
-                )
-            )
-            by_email = dict(cr.fetchall())
-        if e164s:
-            cr.execute(
-                SQL(
-                    "SELECT phone_e164, id FROM res_partner WHERE phone_e164 = ANY(%s) AND %s "
-                    "UNION ALL SELECT mobile_e164, id FROM res_partner WHERE mobile_e164 = ANY(%s) AND %s",
-                    list(e164s),
-                    company_clause,
-                    list(e164s),
-                    company_clause,
-                )
-            )
-            by_phone = dict(cr.fetchall())
+            self.env.ref("ecrm_core.ir_cron_ingest_batches").sudo()._trigger()
+        return batch.with_env(self.env)
 
-        def identity(event):
-            phone = phones.get(event["phone"])
-            return (
-                ("ref", event["partner_ref"])
-                if event["partner_ref"] and event["partner_ref"] in by_ref
-                else ("email", event["email"])
-                if event["email"] and event["email"] in by_email
-                else ("phone", phone)
-                if phone and phone in by_phone
-                else None
-            )
+    @api.model
+    def _ingest_events(self, events, source_system="api"):
+        """Check and store a batch of events from another system at once (for code; the API queues).
 
-        found = {"ref": by_ref, "email": by_email, "phone": by_phone}
-        partner_ids, to_create, matched = [], {}, 0
-        for event in cleaned:
-            key = identity(event)
-            if key:
-                partner_ids.append(found[key[0]][key[1]])
-                matched += 1
-                continue
-            new_key = ("new", event["partner_ref"] or event["email"] or phones.get(event["phone"]) or event["phone"])
-            to_create.setdefault(
-                new_key,
-                {
-                    "name": event["name"] or event["email"] or event["phone"] or event["partner_ref"],
-                    "email": event["email"],
-                    "phone": event["phone"],
-                    "ref": event["partner_ref"],
-                    "lifecycle_stage": "latent",
-                },
-            )
-            partner_ids.append(new_key)
-        if to_create:
-            partners = (
-                self.env["res.partner"]
-                .sudo()
-                .with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
-                .create(list(to_create.values()))
-            )
-            new_ids = dict(zip(to_create, partners.ids, strict=True))
-            partner_ids = [new_ids[p] if isinstance(p, tuple) else p for p in partner_ids]
-        return partner_ids, matched, len(to_create)
+        Same checks as :meth:`_ingest_queue`, then the batch is stored in this transaction:
+        events are matched to partners by ``partner_ref``, then e-mail, then phone; people not
+        found become latent contacts; events whose ``external_id`` was already stored for the
+        same source system are skipped and counted.
 
-    def _ingest_commercial_partners(self, partner_ids):
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env.cr.execute(
-            SQL("SELECT id, commercial_partner_id FROM res_partner WHERE id = ANY(%s)", list(partner_ids))
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _ingest_copy(self, rows):
-        """COPY the rows into a temporary table, then insert what is new. Returns the number inserted."""
-        cr = self.env.cr
-        columns = SQL(", ").join(SQL.identifier(column) for column in INGEST_COLUMNS)
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE IF NOT EXISTS ecrm_touchpoint_ingest AS SELECT %s FROM ecrm_touchpoint WITH NO DATA",
-                columns,
-            )
-        )
-        cr.execute("TRUNCATE ecrm_touchpoint_ingest")
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        buffer.seek(0)
-        cr.copy_expert(
-            "COPY ecrm_touchpoint_ingest (%s) FROM STDIN WITH (FORMAT csv)" % ", ".join(INGEST_COLUMNS), buffer
-        )
-        self.flush_model()
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO ecrm_touchpoint (%(columns)s, create_date, write_date)
-            SELECT %(columns)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM ecrm_touchpoint_ingest
-            ON CONFLICT (source_system, external_id) DO NOTHING
-            """,
-                columns=columns,
-            )
-        )
-        created = cr.rowcount
-        cr.execute("TRUNCATE ecrm_touchpoint_ingest")
-        self.invalidate_model()
-        return created
+        :return: dict with ``received``, ``created``, ``skipped``, ``partners_matched``
+            and ``partners_created``
+        """
+        batch = self._ingest_queue(events, source_system=source_system)
+        batch.sudo()._process()
+        result = batch.sudo()._result()
+        return {key: result[key] for key in ("received", "created", "skipped", "partners_matched", "partners_created")}
 
     # ------------------------------------------------------------------
     # --- Routing and answers (C11) ---

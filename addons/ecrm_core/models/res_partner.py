@@ -255,9 +255,9 @@ class ResPartner(models.Model):
             only_so = SQL("AND (p.id = ANY(%s) OR p.commercial_partner_id = ANY(%s))", ids, ids)
         return SQL(
             """
-            WITH tp AS (
-                -- one scan, two groupings: each partner's own touchpoints, and a company's through its contacts
-                SELECT COALESCE(t.partner_id, t.company_key) AS partner_id,
+            WITH tp0 AS (
+                -- one plain GROUP BY (it can run in parallel), then the companies are rolled up from its result
+                SELECT t.partner_id, t.commercial_partner_id,
                        min(t.date) AS first_date, max(t.date) AS last_date,
                        count(*) FILTER (WHERE t.date >= %(d30)s) AS c30,
                        count(*) FILTER (WHERE t.date >= %(d90)s) AS c90,
@@ -265,23 +265,26 @@ class ResPartner(models.Model):
                        count(*) FILTER (WHERE t.direction = 'inbound') AS inbound,
                        count(*) FILTER (WHERE t.touchpoint_type = 'email_in' AND t.date >= %(d365)s) AS mail_in,
                        count(*) FILTER (WHERE t.touchpoint_type = 'email_out' AND t.date >= %(d365)s) AS mail_out
-                  FROM (SELECT partner_id, date, direction, touchpoint_type,
-                               CASE WHEN commercial_partner_id <> partner_id THEN commercial_partner_id END
-                          FROM ecrm_touchpoint t %(only_tp)s
-                       ) t(partner_id, date, direction, touchpoint_type, company_key)
-                 GROUP BY GROUPING SETS ((t.partner_id), (t.company_key))
-                HAVING COALESCE(t.partner_id, t.company_key) IS NOT NULL
+                  FROM ecrm_touchpoint t %(only_tp)s
+                 GROUP BY t.partner_id, t.commercial_partner_id
+            ), tp AS (
+                -- each partner's own touchpoints, and a company's through its contacts
+                SELECT partner_id, first_date, last_date, c30, c90, c365, inbound, mail_in, mail_out FROM tp0
+                 UNION ALL
+                SELECT commercial_partner_id, first_date, last_date, c30, c90, c365, inbound, mail_in, mail_out
+                  FROM tp0 WHERE commercial_partner_id <> partner_id
+            ), so0 AS (
+                SELECT o.partner_id, p.commercial_partner_id,
+                       max(o.date_order) AS last_purchase, count(*) AS purchases,
+                       sum(o.amount_untaxed / NULLIF(o.currency_rate, 0)) AS total
+                  FROM sale_order o JOIN res_partner p ON p.id = o.partner_id
+                 WHERE o.state = 'sale' %(only_so)s
+                 GROUP BY o.partner_id, p.commercial_partner_id
             ), so AS (
-                SELECT COALESCE(s.partner_id, s.company_key) AS partner_id,
-                       max(s.date_order) AS last_purchase, count(*) AS purchases,
-                       sum(s.amount_untaxed / NULLIF(s.currency_rate, 0)) AS total
-                  FROM (SELECT o.partner_id, o.date_order, o.amount_untaxed, o.currency_rate,
-                               CASE WHEN p.commercial_partner_id <> o.partner_id THEN p.commercial_partner_id END
-                          FROM sale_order o JOIN res_partner p ON p.id = o.partner_id
-                         WHERE o.state = 'sale' %(only_so)s
-                       ) s(partner_id, date_order, amount_untaxed, currency_rate, company_key)
-                 GROUP BY GROUPING SETS ((s.partner_id), (s.company_key))
-                HAVING COALESCE(s.partner_id, s.company_key) IS NOT NULL
+                SELECT partner_id, last_purchase, purchases, total FROM so0
+                 UNION ALL
+                SELECT commercial_partner_id, last_purchase, purchases, total
+                  FROM so0 WHERE commercial_partner_id <> partner_id
             ), tp1 AS (
                 SELECT partner_id, min(first_date) AS first_date, max(last_date) AS last_date, sum(c30) AS c30,
                        sum(c90) AS c90, sum(c365) AS c365, sum(inbound) AS inbound,
@@ -575,17 +578,21 @@ class ResPartner(models.Model):
             # sorting the customers three times: a figure scores 1 + the number of quintile edges it
             # is above, an edge being the figure just before a quintile starts (see rfm.quintile_edges).
             # Recency compares the time of the last order, not its day: the customers of one busy day
-            # would otherwise all fall back to the quintile where that day starts.
+            # would otherwise all fall back to the quintile where that day starts. Amounts are sorted and
+            # compared as float8, which sorts 200,000 of them in half the time of numeric; amounts have
+            # two decimals, so distinct amounts stay distinct and in the same order: the same scores.
             scores = SQL(
                 """
+                WITH edge AS MATERIALIZED (  -- one row of twelve figures: the arrays are read once, not per customer
+                    SELECT %(edges)s
+                      FROM (SELECT count(*) AS n, array_agg(last_ordered ORDER BY last_ordered) AS r,
+                                   array_agg(orders::integer ORDER BY orders::integer) AS f,
+                                   array_agg(amount::float8 ORDER BY amount::float8) AS m
+                              FROM customer) a
+                )
                 SELECT c.*, %(r)s AS r, %(f)s AS f, %(m)s AS m
                   FROM customer c
-                 CROSS JOIN (
-                       SELECT %(edges)s
-                         FROM (SELECT count(*) AS n, array_agg(last_ordered ORDER BY last_ordered) AS r,
-                                      array_agg(orders ORDER BY orders) AS f, array_agg(amount ORDER BY amount) AS m
-                                 FROM customer) a
-                       ) e
+                 CROSS JOIN edge e
                 """,
                 # the k-th edge is the figure at the 1-based position where NTILE's bucket k starts
                 edges=SQL(", ").join(
@@ -601,7 +608,7 @@ class ResPartner(models.Model):
                 ),
                 r=self._ecrm_quintile_sql("c.last_ordered", "r"),
                 f=self._ecrm_quintile_sql("c.orders", "f"),
-                m=self._ecrm_quintile_sql("c.amount", "m"),
+                m=self._ecrm_quintile_sql("c.amount::float8", "m"),
             )
         # the segment of each R/F cell, looked up as grid[(r - 1) * 5 + f]: a join with a VALUES list
         # would do too, but would make the planner expect a hundred rows instead of the population

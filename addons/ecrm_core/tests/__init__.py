@@ -9,6 +9,7 @@ from . import test_clusters
 from . import test_anomalies
 from . import test_segment
 from . import test_segment_report
+from . import test_segment_purchase_report
 from . import test_data_quality
 from . import test_duplicates
 from . import test_privacy

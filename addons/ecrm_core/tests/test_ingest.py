@@ -1,7 +1,7 @@
 """Batch ingestion from other systems (C3): matching, validation, replays."""
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..models.ecrm_touchpoint import EcrmIngestError
 from .common import EcrmCommon
@@ -137,3 +137,115 @@ class TestIngest(EcrmCommon):
         before = Trigger.search_count([("cron_id", "=", cron.id)])
         self.ingest([event(external_id="s1", email="kaveh@example.com")])
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
+
+    def test_queue_then_store(self):
+        """The API's path: the batch is checked and queued at once, and stored by the cron (C3)."""
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        cron = self.env.ref("ecrm_core.ir_cron_ingest_batches")
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+        before = self.Touchpoint.sudo().search_count([])
+        batch = self.Touchpoint.with_user(self.user_integration)._ingest_queue(
+            [
+                event(external_id="q1", email="kaveh@example.com"),
+                event(external_id="q2", email="someone.queued@example.com", name="Queued Person"),
+                event(external_id="q2", email="someone.queued@example.com"),
+            ]
+        )
+        self.assertEqual((batch.state, batch.received, batch.user_id), ("queued", 3, self.user_integration))
+        self.assertEqual(self.Touchpoint.sudo().search_count([]), before, "nothing in the ledger before the cron")
+        inbox = self.env["ecrm.touchpoint.inbox"].sudo().search([("batch_id", "=", batch.id)])
+        self.assertEqual(len(inbox.events.split("\n")), 3, "one row for the batch, one line per event as received")
+        self.assertIn('"email":"someone.queued@example.com"', inbox.events)
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), triggers + 1, "the cron runs at once")
+
+        self.env["ecrm.touchpoint.batch"]._cron_process()
+        self.assertEqual(
+            batch.sudo()._result(),
+            {
+                "batch_id": batch.id,
+                "status": "done",
+                "received": 3,
+                "created": 2,
+                "skipped": 1,
+                "partners_matched": 1,
+                "partners_created": 1,
+            },
+        )
+        self.assertFalse(self.env["ecrm.touchpoint.inbox"].sudo().search_count([("batch_id", "=", batch.id)]))
+        newcomer = self.env["res.partner"].search([("email", "=", "someone.queued@example.com")])
+        self.assertEqual((newcomer.name, newcomer.lifecycle_stage), ("Queued Person", "latent"))
+        self.assertEqual(len(self.touchpoints_of(newcomer)), 1)
+        self.assertEqual(self.touchpoints_of(newcomer).create_uid, self.user_integration)
+        # a second run has nothing left to do
+        self.env["ecrm.touchpoint.batch"]._cron_process()
+        self.assertEqual(batch.sudo().created, 2)
+
+    def test_queued_batches_in_order_across_batches(self):
+        """Two queued batches about the same new person: one contact; the replay counts in the later batch."""
+        as_api = self.Touchpoint.with_user(self.user_integration)
+        first = as_api._ingest_queue([event(external_id="o1", phone="0935 111 2222", name="Caller")])
+        second = as_api._ingest_queue(
+            [event(external_id="o1", phone="09351112222"), event(external_id="o2", phone="+98 935 111 2222")]
+        )
+        self.env["ecrm.touchpoint.batch"]._cron_process()
+        self.assertEqual((first.created, first.skipped, first.partners_created), (1, 0, 1))
+        self.assertEqual((second.created, second.skipped, second.partners_created), (1, 1, 0))
+        caller = self.env["res.partner"].search([("phone_e164", "=", "+989351112222")])
+        self.assertEqual(len(caller), 1)
+        self.assertEqual(len(self.touchpoints_of(caller)), 2)
+
+    def test_batches_stay_in_their_company(self):
+        """An integration user of company B stores in company B, matches B's and shared contacts, sees B's batches."""
+        company_b = self.env["res.company"].create(
+            {"name": "Ingest Company B", "country_id": self.env.ref("base.fr").id}
+        )
+        user_b = new_test_user(
+            self.env,
+            login="ecrm_api_b",
+            groups="base.group_user,ecrm_core.group_ecrm_integration",
+            company_id=company_b.id,
+            company_ids=[(6, 0, company_b.ids)],
+        )
+        own_a = self.env["res.partner"].create(
+            {"name": "Only in A", "email": "only.a@example.com", "company_id": self.company.id}
+        )
+        result = (
+            self.Touchpoint.with_user(user_b)
+            .with_company(company_b)
+            ._ingest_events(
+                [
+                    event(external_id="b1", email="kaveh@example.com"),
+                    event(external_id="b2", email="only.a@example.com"),
+                    event(external_id="b3", phone="06 12 34 56 78"),
+                ]
+            )
+        )
+        self.assertEqual((result["partners_matched"], result["partners_created"]), (1, 2))
+        stored = self.Touchpoint.sudo().search([("external_id", "in", ["b1", "b2", "b3"])])
+        self.assertEqual(stored.company_id, company_b)
+        self.assertNotIn(own_a, stored.partner_id, "a contact of company A is not matched from company B")
+        french = self.env["res.partner"].search([("phone_e164", "=", "+33612345678")])
+        self.assertEqual(len(french), 1, "national numbers are read with company B's country")
+        Batch = self.env["ecrm.touchpoint.batch"]
+        self.assertEqual(Batch.with_user(user_b).search([]).company_id, company_b)
+        self.assertFalse(Batch.with_user(self.user_integration).search([("company_id", "=", company_b.id)]))
+        self.assertFalse(self.Touchpoint.with_user(self.user_ecrm).search([("external_id", "in", ["b1", "b2"])]))
+
+    def test_unhashable_type_is_an_error_not_a_crash(self):
+        with self.assertRaises(EcrmIngestError) as caught:
+            self.ingest([event(external_id="h1", email="kaveh@example.com", type=["call"], direction={"a": 1})])
+        self.assertEqual(len(caught.exception.errors[0]["errors"]), 2)
+
+    def test_nul_character_is_refused(self):
+        """PostgreSQL text cannot hold NUL: such an event is refused up front, not left to fail in the queue."""
+        Batch = self.env["ecrm.touchpoint.batch"].sudo()
+        batches = Batch.search_count([])
+        with self.assertRaises(EcrmIngestError) as caught:
+            self.ingest(
+                [
+                    event(external_id="z1", email="kaveh@example.com"),
+                    event(external_id="z2", email="kaveh@example.com", summary="bad\x00byte"),
+                ]
+            )
+        self.assertEqual([(e["index"], e["external_id"]) for e in caught.exception.errors], [(1, "z2")])
+        self.assertEqual(Batch.search_count([]), batches, "no batch left behind")

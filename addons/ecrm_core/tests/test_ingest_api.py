@@ -49,12 +49,30 @@ class TestIngestApi(HttpCase):
         self.assertTrue(response.json()["error"])
         return response.json()
 
+    def store_queued(self):
+        """Run the cron that stores the queued batches (the API triggers it; tests run it themselves)."""
+        self.env["ecrm.touchpoint.batch"]._cron_process()
+
+    def status(self, url, key=None):
+        return self.url_open(url, headers={"Authorization": "Bearer %s" % key} if key else {})
+
     def test_good_batch(self):
         response = self.post({"events": self.events(3)}, key=self.api_key)
-        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.status_code, 202, response.text)
+        answer = response.json()
+        self.assertEqual(answer["status"], "queued")
+        self.assertEqual(answer["received"], 3)
+        self.assertEqual(answer["status_url"], "/ecrm/v1/touchpoints/batches/%d" % answer["batch_id"])
+        self.assertFalse(self.Touchpoint.search_count([("partner_id", "=", self.customer.id)]), "queued, not stored")
+
+        self.store_queued()
+        stored = self.status(answer["status_url"], key=self.api_key)
+        self.assertEqual(stored.status_code, 200, stored.text)
         self.assertEqual(
-            response.json(),
+            stored.json(),
             {
+                "batch_id": answer["batch_id"],
+                "status": "done",
                 "received": 3,
                 "created": 3,
                 "skipped": 0,
@@ -63,6 +81,27 @@ class TestIngestApi(HttpCase):
             },
         )
         self.assertEqual(self.Touchpoint.search_count([("partner_id", "=", self.customer.id)]), 3)
+
+    def test_batch_status_needs_the_key_and_the_company(self):
+        answer = self.post({"events": self.events(1, prefix="st")}, key=self.api_key).json()
+        self.assertJsonError(self.status(answer["status_url"]), 401)
+        self.assertJsonError(self.status(answer["status_url"], key=self.plain_key), 403)
+        self.assertJsonError(self.status("/ecrm/v1/touchpoints/batches/999999", key=self.api_key), 404)
+        company_b = self.env["res.company"].create({"name": "Status Company B"})
+        user_b = new_test_user(
+            self.env,
+            "ecrm_api_http_b",
+            groups="base.group_user,ecrm_core.group_ecrm_integration",
+            company_id=company_b.id,
+            company_ids=[(6, 0, company_b.ids)],
+        )
+        key_b = (
+            self.env["res.users.apikeys"]
+            .with_user(user_b)
+            ._generate(None, "bridge", fields.Datetime.now() + timedelta(days=1))
+        )
+        self.assertJsonError(self.status(answer["status_url"], key=key_b), 404)
+        self.assertEqual(self.status(answer["status_url"], key=self.api_key).json()["status"], "queued")
 
     def test_no_key_wrong_key_and_user_outside_group(self):
         self.assertJsonError(self.post({"events": self.events(1)}), 401)
@@ -94,10 +133,13 @@ class TestIngestApi(HttpCase):
 
     def test_replayed_batch(self):
         events = self.events(4, prefix="replay")
-        self.assertEqual(self.post({"events": events}, key=self.api_key).json()["created"], 4)
+        self.assertEqual(self.post({"events": events}, key=self.api_key).status_code, 202)
+        self.store_queued()
         again = self.post({"events": events}, key=self.api_key)
-        self.assertEqual(again.status_code, 200)
-        self.assertEqual((again.json()["created"], again.json()["skipped"]), (0, 4))
+        self.assertEqual(again.status_code, 202)
+        self.store_queued()
+        replay = self.status(again.json()["status_url"], key=self.api_key).json()
+        self.assertEqual((replay["created"], replay["skipped"]), (0, 4))
         self.assertEqual(self.Touchpoint.search_count([("partner_id", "=", self.customer.id)]), 4)
 
     def test_get_is_refused(self):

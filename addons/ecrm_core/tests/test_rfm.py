@@ -1,5 +1,6 @@
 """RFM scores (C7, C8) on a hand-built population with known answers, and the monthly snapshots."""
 
+import random
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -8,6 +9,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from ..tools import rfm
 from .rfm_common import RfmCommon
 
 
@@ -131,6 +133,62 @@ class TestRfm(RfmCommon):
         Partner._ecrm_compute_rfm()
         self.assertFalse(self.people["A"].rfm_segment)
         self.assertEqual(self.people["B"].rfm_recency_score, 5)
+
+    def test_sql_quintiles_are_ntile_on_random_customers(self):
+        # many ties (a few order counts, repeated amounts and days) and amounts in cents: the SQL's quintile
+        # edges (amounts compared as float8) must give exactly rfm.quintile_scores of the stored figures
+        rng = random.Random(7)
+        Partner = self.env["res.partner"]
+        vals_list = []
+        for number in range(30):
+            partner = Partner.create({"name": "Random RFM customer %d" % number})
+            for _order in range(rng.choice([1, 1, 2, 3])):
+                vals_list.append(
+                    self._order_vals(partner, rng.choice([3, 3, 15, 40, 41, 100]), rng.choice([10.01, 10.02, 99.99, 5]))
+                )
+        self.env["sale.order"].create(vals_list)
+        Partner._ecrm_compute_rfm()
+        figures = {}
+        for order in self.env["sale.order"].search([("state", "=", "sale")]):
+            last, count, amount = figures.get(order.partner_id.commercial_partner_id, (order.date_order, 0, 0))
+            figures[order.partner_id.commercial_partner_id] = (
+                max(last, order.date_order),
+                count + 1,
+                amount + order.amount_untaxed,
+            )
+        customers, rows = list(figures), list(figures.values())
+        expected = zip(
+            rfm.quintile_scores([last for last, _count, _amount in rows]),
+            rfm.quintile_scores([count for _last, count, _amount in rows]),
+            rfm.quintile_scores([round(amount, 2) for _last, _count, amount in rows]),
+            strict=True,
+        )
+        self.assertEqual(
+            [(c.rfm_recency_score, c.rfm_frequency_score, c.rfm_monetary_score) for c in customers], list(expected)
+        )
+        self.assertGreater(len(customers), 35)
+
+    def test_deleted_customer_loses_the_score(self):
+        # the scores have no foreign key (see ecrm.rfm.score): a deleted customer's score must vanish at once,
+        # as with ondelete='cascade', and its row go at the next run
+        Partner = self.env["res.partner"]
+        gone = Partner.create({"name": "Deleted after buying"})
+        order = self.env["sale.order"].create(self._order_vals(gone, 3, 100))
+        Partner._ecrm_compute_rfm()
+        Score = self.env["ecrm.rfm.score"]
+        self.assertEqual(Score.search([("partner_id", "=", gone.id)]).partner_id, gone)
+        order.write({"state": "cancel"})
+        order.unlink()
+        gone.unlink()
+        self.assertFalse(Score.search([("partner_id", "=", gone.id)]))
+        self.assertFalse(
+            Score.search_count([("partner_id", "not in", Partner.with_context(active_test=False).search([]).ids)])
+        )
+        # the order's cancellation changed the quintiles: rows are rewritten, and the leftover one deleted
+        self.assertGreaterEqual(Partner._ecrm_compute_rfm(), 1)
+        self.env.cr.execute("SELECT count(*) FROM ecrm_rfm_score_data WHERE partner_id = %s", [gone.id])
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.assertEqual(self.scores()["A"], (5, 5, 5, "champions"))
 
     def test_bad_settings_are_refused(self):
         settings = self.env["res.config.settings"].create({})

@@ -24,6 +24,9 @@ class TestSegmentMailing(EcrmCommon):
             ]
         )
         cls.outsider = Partner.create({"name": "Outsider", "email": "outsider@example.com", "city": "Elsewhere"})
+        if "ecrm.consent" in cls.env:  # with ecrm_campaign, only contacts who consented are mailed (K2)
+            newsletter = cls.env.ref("ecrm_campaign.consent_purpose_newsletter")
+            cls.env["ecrm.consent"]._grant((cls.members | cls.outsider).ids, "email", newsletter, "staff")
         cls.segment = cls.env["ecrm.segment"].create(
             {"name": "Mailabad customers", "rule_domain": "[('city', '=', 'Mailabad')]"}
         )

@@ -1,0 +1,2 @@
+from . import link_tracker
+from . import consent

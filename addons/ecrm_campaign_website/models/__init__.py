@@ -1,0 +1,1 @@
+from . import ecrm_landing_rule

@@ -1,0 +1,1 @@
+from . import ecrm_referral_program, ecrm_referral_reward

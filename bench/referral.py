@@ -1,0 +1,325 @@
+"""referral_rewards, referral_cycle: the referral network of ecrm_referral (V3) at scale.
+
+Data, built in a fresh database with ecrm_referral installed (no demo data): the generator's
+partners and confirmed sale orders, then a referral network over the partners in six tiers
+(1%, 3%, 6%, 15%, 25%, 50% of them); everyone below the top tier is referred by someone of the
+tier above, so the network has about as many edges as partners and depth 5. At scale 1:
+1,010,101 partners, 1,000,000 edges, 100,000 confirmed orders. A five-level network program
+(10/5/3/2/1 %) rewards every purchase.
+
+referral_rewards. Ours: ``ecrm.referral.reward._create_for_orders(all order ids)``, the method
+order confirmation calls: every level of every order's up-line in one INSERT ... SELECT over
+the stored ancestor paths, into the real ledger with its unique constraint. Baseline: the
+same INSERT ... SELECT cut down to level 1 (the buyer's direct referrer instead of the
+unnested up-line), with the same rules, sort, ON CONFLICT, RETURNING and work_mem, into the
+same ledger. Each run is rolled back; the median of --repeat runs per side is reported. The
+compute-only figures (the same SELECTs, aggregated, nothing written) are printed too.
+
+referral_cycle. Ours: the cycle check ``ecrm.referral._check_no_cycle`` made before each
+insert (one index lookup of the referrer's stored up-line). Baseline: walking the referrer's
+up-line with a recursive CTE over the edges. Median per check over 200 random pairs, half of
+them cycles; then the median time of a whole insert (``ecrm.referral.create``: cycle check,
+up-line path, fraud checks, touchpoint) of 200 new members.
+"""
+
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TIERS = [0.01, 0.03, 0.06, 0.15, 0.25, 0.50]
+FULL_PARTNERS = 1_010_101
+FULL_ORDERS = 100_000
+LEVELS = [10.0, 5.0, 3.0, 2.0, 1.0]
+
+
+def _install_referral(bench):
+    odoo_options = sys.modules["__main__"].odoo_options  # bench/run, the script running this scenario
+
+    started = time.perf_counter()
+    with tempfile.NamedTemporaryFile("w+", prefix="bench-install-", suffix=".log") as log:
+        command = [
+            sys.executable,
+            "-m",
+            "odoo",
+            *odoo_options(bench.database),
+            "-i",
+            "ecrm_referral",
+            "--stop-after-init",
+            "--logfile=%s" % log.name,
+        ]
+        process = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)
+        log.seek(0)
+        errors = [line for line in log if " ERROR " in line or " CRITICAL " in line]
+        if process.returncode or errors:
+            log.seek(0)
+            sys.stderr.write(log.read()[-5000:])
+            raise SystemExit("installing ecrm_referral failed")
+    from odoo.modules.registry import Registry
+
+    bench.registry = Registry.new(bench.database)
+    bench.say("installed ecrm_referral (%.0f s)" % (time.perf_counter() - started))
+
+
+def _build(bench):
+    _install_referral(bench)
+    partners = bench.size(FULL_PARTNERS)
+    orders = bench.size(FULL_ORDERS)
+    bench.generate(partners=partners, touchpoints=orders, orders=orders, lines_per_order=1)
+    started = time.perf_counter()
+    with bench.cursor() as cr:
+        env = bench.env(cr)
+        program = env["ecrm.referral.program"].create(
+            {
+                "name": "Bench network",
+                "program_type": "network",
+                "purchase_rule": "every",
+                "hold_days": 14,
+                "level_ids": [(0, 0, {"level": i + 1, "reward_percent": p}) for i, p in enumerate(LEVELS)],
+            }
+        )
+        env.flush_all()
+        cr.execute(
+            "CREATE TABLE bench_member AS SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS n "
+            "FROM res_partner WHERE email LIKE 'bench.%%'"
+        )
+        cr.execute("CREATE UNIQUE INDEX ON bench_member (n)")
+        cr.execute("SELECT count(*) FROM bench_member")
+        members = cr.fetchone()[0]
+        bounds, start = [], 0
+        for share in TIERS:
+            size = max(1, round(members * share))
+            bounds.append((start, min(members, start + size)))
+            start += size
+        bounds[-1] = (bounds[-1][0], members)
+        for tier in range(1, len(TIERS)):
+            (parent_start, parent_end), (child_start, child_end) = bounds[tier - 1], bounds[tier]
+            cr.execute(
+                """
+                INSERT INTO ecrm_referral (partner_id, referrer_id, program_id, company_id, date, channel,
+                                           generation, ancestor_path, risk_score, is_flagged,
+                                           create_uid, write_uid, create_date, write_date)
+                SELECT c.id, p.id, %(program)s, %(company)s, now() at time zone 'UTC', 'link',
+                       %(tier)s, ARRAY[p.id] || COALESCE(up.ancestor_path, '{}'), 0, false,
+                       1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
+                  FROM bench_member c
+                  JOIN bench_member p ON p.n = %(pstart)s + (c.n::bigint * 7919) %% %(psize)s
+             LEFT JOIN ecrm_referral up ON up.partner_id = p.id
+                 WHERE c.n >= %(cstart)s AND c.n < %(cend)s
+                """,
+                {
+                    "program": program.id,
+                    "company": program.company_id.id,
+                    "tier": tier,
+                    "pstart": parent_start,
+                    "psize": parent_end - parent_start,
+                    "cstart": child_start,
+                    "cend": child_end,
+                },
+            )
+        cr.execute("SELECT count(*), max(generation) FROM ecrm_referral")
+        edges, depth = cr.fetchone()
+        cr.execute("SELECT array_agg(id ORDER BY id) FROM sale_order WHERE state = 'sale'")
+        order_ids = cr.fetchone()[0]
+        program_id = program.id
+    bench.vacuum_analyze("ecrm_referral", "sale_order", "res_partner", "ecrm_referral_reward")
+    bench.say(
+        "network: %d edges, depth %d, %d orders (%.0f s)"
+        % (edges, depth, len(order_ids), time.perf_counter() - started)
+    )
+    return program_id, order_ids, edges, depth
+
+
+# The baseline is our statement (``ecrm.referral.reward._create_for_orders``) cut down to one level: the
+# buyer's direct referrer instead of the unnested up-line. Same columns, same rules (active network
+# program, minimum amount, first purchase), same order by the unique key, same ON CONFLICT and
+# RETURNING, same work_mem, into the same ledger: the only difference measured is the number of levels.
+BASELINE_INSERT = """
+    INSERT INTO ecrm_referral_reward (referral_id, referred_partner_id, order_id, level, partner_id, program_id,
+                                      company_id, currency_id,
+                                      base_amount, amount, kind, reason, state, needs_review, hold_until,
+                                      create_uid, write_uid, create_date, write_date)
+    SELECT r.id, r.partner_id, so.id, 1, r.referrer_id, pg.id, pg.company_id, so.currency_id, so.amount_untaxed,
+           ROUND((so.amount_untaxed * lv.reward_percent / 100.0 + COALESCE(lv.reward_fixed, 0))::numeric, 2),
+           pg.reward_kind, 'purchase', 'pending', r.risk_score >= pg.risk_threshold AND r.risk_score > 0,
+           %(now)s + make_interval(days => pg.hold_days), %(uid)s, %(uid)s, %(now)s, %(now)s
+      FROM sale_order so
+      JOIN ecrm_referral r ON r.partner_id = so.partner_id
+      JOIN ecrm_referral_program pg ON pg.id = r.program_id AND pg.active AND pg.program_type = 'network'
+      JOIN ecrm_referral_program_level lv ON lv.program_id = pg.id AND lv.level = 1
+     WHERE so.id = ANY(%(orders)s)
+       AND so.state = 'sale'
+       AND so.amount_untaxed >= COALESCE(pg.minimum_amount, 0)
+       AND (pg.purchase_rule = 'every' OR NOT EXISTS (
+            SELECT 1 FROM sale_order earlier
+             WHERE earlier.partner_id = so.partner_id AND earlier.state = 'sale'
+               AND (earlier.date_order, earlier.id) < (so.date_order, so.id)))
+     ORDER BY r.id, so.id
+    ON CONFLICT (referral_id, order_id, level) DO NOTHING
+    RETURNING id
+"""
+OURS_COMPUTE = """
+    SELECT count(*), sum(ROUND((so.amount_untaxed * lv.reward_percent / 100.0)::numeric, 2))
+      FROM sale_order so
+      JOIN ecrm_referral r ON r.partner_id = so.partner_id
+      JOIN ecrm_referral_program pg ON pg.id = r.program_id
+     CROSS JOIN LATERAL unnest(r.ancestor_path[1:pg.depth]) WITH ORDINALITY AS a(ancestor, level)
+      JOIN ecrm_referral_program_level lv ON lv.program_id = pg.id AND lv.level = a.level
+     WHERE so.id = ANY(%s) AND so.state = 'sale'
+"""
+BASELINE_COMPUTE = """
+    SELECT count(*), sum(ROUND((so.amount_untaxed * lv.reward_percent / 100.0)::numeric, 2))
+      FROM sale_order so
+      JOIN ecrm_referral r ON r.partner_id = so.partner_id
+      JOIN ecrm_referral_program pg ON pg.id = r.program_id
+      JOIN ecrm_referral_program_level lv ON lv.program_id = pg.id AND lv.level = 1
+     WHERE so.id = ANY(%s) AND so.state = 'sale'
+"""
+
+
+def _timed(bench, work):
+    with bench.cursor() as cr:
+        env = bench.env(cr)
+        started = time.perf_counter()
+        rows = work(env)
+        seconds = time.perf_counter() - started
+        cr.rollback()
+    return seconds, rows
+
+
+def referral_rewards(bench):
+    _program_id, order_ids, edges, depth = _build(bench)
+
+    def ours(env):
+        return len(env["ecrm.referral.reward"]._create_for_orders(order_ids))
+
+    def baseline(env):
+        from odoo import fields
+
+        from odoo.addons.ecrm_referral.models.ecrm_referral_reward import REWARD_WORK_MEM
+
+        env.flush_all()
+        env.cr.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [REWARD_WORK_MEM])
+        work_mem = env.cr.fetchone()[0]
+        env.cr.execute(BASELINE_INSERT, {"orders": order_ids, "now": fields.Datetime.now(), "uid": env.uid})
+        rewards = env["ecrm.referral.reward"].browse([row[0] for row in env.cr.fetchall()])
+        env.cr.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        return len(rewards)
+
+    def compute(query):
+        def work(env):
+            env.cr.execute(query, (order_ids,))
+            return env.cr.fetchone()[0]
+
+        return work
+
+    runs = {"ours": [], "baseline": [], "ours_compute": [], "baseline_compute": []}
+    for _i in range(bench.repeat):
+        runs["baseline"].append(_timed(bench, baseline))
+        with bench.profiling("referral_rewards"):
+            runs["ours"].append(_timed(bench, ours))
+        runs["baseline_compute"].append(_timed(bench, compute(BASELINE_COMPUTE)))
+        runs["ours_compute"].append(_timed(bench, compute(OURS_COMPUTE)))
+    median = {key: statistics.median(seconds for seconds, _rows in values) for key, values in runs.items()}
+    rows = {key: values[0][1] for key, values in runs.items()}
+    ratio = median["ours"] / median["baseline"]
+    compute_ratio = median["ours_compute"] / median["baseline_compute"]
+    per_row = (median["ours"] / max(rows["ours"], 1)) / (median["baseline"] / max(rows["baseline"], 1))
+    return {
+        "ours_s": median["ours"],
+        "baseline_s": median["baseline"],
+        "ratio": ratio,
+        "target": "<= 2x",
+        "passed": ratio <= 2.0,
+        "rows": len(order_ids),
+        "lines": [
+            "data:     %d referral edges (depth %d), %d confirmed orders, a %d-level program"
+            % (edges, depth, len(order_ids), len(LEVELS)),
+            "ours:     %.2f s median (%s) writing %d rewards, all levels"
+            % (median["ours"], ", ".join("%.2f" % s for s, _r in runs["ours"]), rows["ours"]),
+            "baseline: %.2f s median (%s) writing %d rewards, level 1 only"
+            % (median["baseline"], ", ".join("%.2f" % s for s, _r in runs["baseline"]), rows["baseline"]),
+            "ratio:    %.2fx overall; %.2fx per reward written; computing only (nothing written): "
+            "%.2f s vs %.2f s = %.2fx"
+            % (ratio, per_row, median["ours_compute"], median["baseline_compute"], compute_ratio),
+        ],
+    }
+
+
+def referral_cycle(bench):
+    program_id, _order_ids, edges, depth = _build(bench)
+    rng = random.Random(bench.options.seed)
+    with bench.cursor() as cr:
+        cr.execute("SELECT partner_id, ancestor_path FROM ecrm_referral WHERE generation = 5 ORDER BY id LIMIT 5000")
+        deep = cr.fetchall()
+        cr.execute("SELECT partner_id FROM ecrm_referral ORDER BY id LIMIT 20000")
+        anyone = [row[0] for row in cr.fetchall()]
+    pairs = []
+    for _i in range(100):
+        member, path = rng.choice(deep)
+        pairs.append((rng.choice(path), member))  # an ancestor referred by its descendant: a cycle
+        pairs.append((rng.choice(anyone), member))  # usually fine
+    recursive = """
+        WITH RECURSIVE up(pid, depth) AS (
+            SELECT referrer_id, 1 FROM ecrm_referral WHERE partner_id = %(referrer)s
+            UNION ALL
+            SELECT r.referrer_id, up.depth + 1 FROM ecrm_referral r JOIN up ON r.partner_id = up.pid
+             WHERE up.depth < 100
+        )
+        SELECT %(referred)s = %(referrer)s OR EXISTS (SELECT 1 FROM up WHERE pid = %(referred)s)
+    """
+    ours_times, base_times, cycles_ours, cycles_base = [], [], 0, 0
+    refused_times = []  # ours, on the checks that found a cycle (they also build the error message)
+    from odoo.exceptions import ValidationError
+
+    with bench.cursor() as cr:
+        env = bench.env(cr)
+        Referral = env["ecrm.referral"]
+        for referred, referrer in pairs:
+            started = time.perf_counter()
+            cr.execute(recursive, {"referrer": referrer, "referred": referred})
+            cycles_base += bool(cr.fetchone()[0])
+            base_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            try:
+                Referral._check_no_cycle(referred, referrer)
+                ours_times.append(time.perf_counter() - started)
+            except ValidationError:
+                cycles_ours += 1
+                refused_times.append(time.perf_counter() - started)
+        # Whole inserts of new members under random deep members.
+        newcomers = env["res.partner"].create([{"name": "Bench newcomer %d" % i} for i in range(200)])
+        env.flush_all()
+        insert_times = []
+        for newcomer in newcomers:
+            member = rng.choice(deep)[0]
+            started = time.perf_counter()
+            Referral.create({"partner_id": newcomer.id, "referrer_id": member, "program_id": program_id})
+            env.flush_all()
+            insert_times.append(time.perf_counter() - started)
+        cr.rollback()
+    ours = statistics.median(ours_times)
+    baseline = statistics.median(base_times)
+    insert = statistics.median(insert_times)
+    return {
+        "ours_s": ours,
+        "baseline_s": baseline,
+        "ratio": ours / baseline if baseline else float("inf"),
+        "target": "cycle check <= recursive walk; whole insert median <= 20 ms",
+        "passed": ours <= baseline and insert <= 0.020 and cycles_ours == cycles_base,
+        "rows": edges,
+        "lines": [
+            "data:     %d referral edges (depth %d); %d checks, %d of them cycles (both sides agree: %s)"
+            % (edges, depth, len(pairs), cycles_ours, cycles_ours == cycles_base),
+            "ours:     %.3f ms median per cycle check that passes (stored up-line); %.3f ms when it refuses "
+            "(reading the names for the error message)" % (ours * 1000, statistics.median(refused_times) * 1000),
+            "baseline: %.3f ms median per cycle check (recursive CTE walk, all checks)" % (baseline * 1000),
+            "insert:   %.2f ms median per whole insert (check, path, fraud rules, touchpoint), p90 %.2f ms"
+            % (insert * 1000, sorted(insert_times)[int(len(insert_times) * 0.9)] * 1000),
+        ],
+    }
+
+
+SCENARIOS = {"referral_rewards": referral_rewards, "referral_cycle": referral_cycle}
