@@ -349,34 +349,34 @@ def _seconds(runs):
 
 SCENARIOS = {"ingest": ingest, "stats": stats}
 
-from clustering import clustering  # noqa: E402 - scenarios in their own files
+from clustering import clustering
 
 SCENARIOS["clustering"] = clustering
 
-from rfm import SCENARIOS as RFM_SCENARIOS  # noqa: E402 - RFM and segment refresh, in their own file
+from rfm import SCENARIOS as RFM_SCENARIOS
 
 SCENARIOS.update(RFM_SCENARIOS)
 
-from duplicates import duplicates  # noqa: E402 - duplicate detection (C6), in its own file
+from duplicates import duplicates
 
 SCENARIOS["duplicates"] = duplicates
 
-from recommend import SCENARIOS as RECOMMEND_SCENARIOS  # noqa: E402 - recommendations (C9), in their own file
+from recommend import SCENARIOS as RECOMMEND_SCENARIOS
 
 SCENARIOS.update(RECOMMEND_SCENARIOS)
 
-from campaign_cron import SCENARIOS as CAMPAIGN_CRON_SCENARIOS  # noqa: E402 - campaign cron (K1), in its own file
+from campaign_cron import SCENARIOS as CAMPAIGN_CRON_SCENARIOS
 
 SCENARIOS.update(CAMPAIGN_CRON_SCENARIOS)
 
-from consent_mailing import SCENARIOS as CONSENT_SCENARIOS  # noqa: E402 - consent on mass mailing (K2), own file
+from consent_mailing import SCENARIOS as CONSENT_SCENARIOS
 
 SCENARIOS.update(CONSENT_SCENARIOS)
 
-from referral import SCENARIOS as REFERRAL_SCENARIOS  # noqa: E402 - referral network (V3), in its own file
+from referral import SCENARIOS as REFERRAL_SCENARIOS
 
 SCENARIOS.update(REFERRAL_SCENARIOS)
 
-from destination import SCENARIOS as DESTINATION_SCENARIOS  # noqa: E402 - trip phase cron (D1), in its own file
+from destination import SCENARIOS as DESTINATION_SCENARIOS
 
 SCENARIOS.update(DESTINATION_SCENARIOS)

@@ -11,6 +11,9 @@ from .ecrm_consent_purpose import CONSENT_CHANNELS
 
 _logger = logging.getLogger(__name__)
 
+# First token value of a link about a mailing list contact (partner links carry the bare partner id)
+MAILING_CONTACT_TOKEN = "list"
+
 # Why a contact may not be messaged, in the order they are checked (refusal reasons of _filter_allowed)
 REFUSAL_REASONS = (
     "blacklisted",
@@ -35,12 +38,13 @@ class EcrmConsent(models.Model):
     _description = "Consent"
     _inherit = ["mail.thread"]
     _order = "last_change_date desc, id desc"
-    _rec_names_search = ["partner_id", "email"]
+    _rec_names_search = ["partner_id", "mailing_contact_id", "email"]
 
     # Fields only the consent ledger itself may change
     _protected_fields = frozenset(
         {
             "partner_id",
+            "mailing_contact_id",
             "channel",
             "purpose_id",
             "state",
@@ -55,10 +59,17 @@ class EcrmConsent(models.Model):
         }
     )
 
-    partner_id = fields.Many2one(
-        "res.partner", string="Contact", required=True, readonly=True, index=True, ondelete="restrict"
+    # The contact is either a partner or a mailing list contact, never both (SQL check below)
+    partner_id = fields.Many2one("res.partner", string="Contact", readonly=True, index=True, ondelete="restrict")
+    mailing_contact_id = fields.Many2one(
+        "mailing.contact",
+        string="Mailing List Contact",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="Set instead of the contact when the consent belongs to a mailing list contact.",
     )
-    email = fields.Char(related="partner_id.email", string="E-mail")
+    email = fields.Char(string="E-mail", compute="_compute_email", search="_search_email")
     channel = fields.Selection(CONSENT_CHANNELS, required=True, readonly=True)
     # cascade only matters when the addon is uninstalled: the purpose refuses deletion while it has consents
     purpose_id = fields.Many2one("ecrm.consent.purpose", required=True, readonly=True, ondelete="cascade")
@@ -86,13 +97,35 @@ class EcrmConsent(models.Model):
             "unique(partner_id, channel, purpose_id)",
             "A contact has one consent per channel and purpose.",
         ),
+        (
+            "mailing_contact_channel_purpose_unique",
+            "unique(mailing_contact_id, channel, purpose_id)",
+            "A mailing list contact has one consent per channel and purpose.",
+        ),
+        (
+            "one_contact",
+            "CHECK((partner_id IS NULL) <> (mailing_contact_id IS NULL))",
+            "A consent belongs to exactly one contact or one mailing list contact.",
+        ),
     ]
+
+    def _compute_email(self):
+        for consent in self:
+            consent.email = consent.partner_id.email or consent.mailing_contact_id.email
+
+    def _search_email(self, operator, value):
+        return ["|", ("partner_id.email", operator, value), ("mailing_contact_id.email", operator, value)]
+
+    def _contact(self):
+        """The partner or mailing list contact this consent belongs to."""
+        self.ensure_one()
+        return self.partner_id or self.mailing_contact_id
 
     def _compute_display_name(self):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for consent in self:
             consent.display_name = "%s - %s (%s)" % (
-                consent.partner_id.display_name or "",
+                (consent.partner_id or consent.mailing_contact_id).display_name or "",
                 consent.purpose_id.name or "",
                 channels.get(consent.channel, ""),
             )
@@ -144,7 +177,9 @@ class EcrmConsent(models.Model):
         """Staff records that the contact withdrew (e.g. asked on the phone)."""
         self._check_staff_can_change()
         for (channel, purpose), consents in self.grouped(lambda c: (c.channel, c.purpose_id)).items():
-            self._withdraw(consents.partner_id.ids, channel, purpose, "staff")
+            self._withdraw(
+                consents.partner_id.ids, channel, purpose, "staff", mailing_contact_ids=consents.mailing_contact_id.ids
+            )
         return True
 
     def action_send_confirmation(self):
@@ -200,12 +235,14 @@ class EcrmConsent(models.Model):
         user_agent=None,
         source=None,
         mailing=None,
+        mailing_contact_ids=None,
     ):
         """Record that the contacts agreed to receive ``purpose`` messages through ``channel``.
 
         With ``double_opt_in`` the consent stays pending and a confirmation mail with a signed
         link is sent (web forms, API); otherwise it is granted now. ``text`` is the exact wording
-        the contact saw (default: the purpose's current text). Returns the consents changed.
+        the contact saw (default: the purpose's current text). ``mailing_contact_ids``: mailing list
+        contacts (mailing.contact) who agree, with or besides ``partner_ids``. Returns the consents changed.
         """
         target = "pending" if double_opt_in else "granted"
         consents = self._apply_change(
@@ -222,6 +259,7 @@ class EcrmConsent(models.Model):
             user_agent=user_agent,
             source=source,
             mailing=mailing,
+            mailing_contact_ids=mailing_contact_ids,
         )
         if double_opt_in:
             consents.filtered(lambda c: c.state == "pending")._send_confirmation()
@@ -229,7 +267,16 @@ class EcrmConsent(models.Model):
 
     @api.model
     def _withdraw(
-        self, partner_ids, channel, purpose, method, ip_address=None, user_agent=None, source=None, mailing=None
+        self,
+        partner_ids,
+        channel,
+        purpose,
+        method,
+        ip_address=None,
+        user_agent=None,
+        source=None,
+        mailing=None,
+        mailing_contact_ids=None,
     ):
         """Record that the contacts withdrew ``purpose`` on ``channel``; idempotent. Returns the consents changed.
 
@@ -247,6 +294,7 @@ class EcrmConsent(models.Model):
             user_agent=user_agent,
             source=source,
             mailing=mailing,
+            mailing_contact_ids=mailing_contact_ids,
         )
 
     def _confirm(self, method="confirmation_link", ip_address=None, user_agent=None):
@@ -265,37 +313,47 @@ class EcrmConsent(models.Model):
                 legal_basis="consent",
                 ip_address=ip_address,
                 user_agent=user_agent,
+                mailing_contact_ids=consents.mailing_contact_id.ids,
             )
         return changed
 
     @api.model
-    def _apply_change(self, partner_ids, channel, purpose, target, method, from_states, **details):
-        """Move the consents of ``partner_ids`` to ``target`` and write one event per real change."""
+    def _apply_change(
+        self, partner_ids, channel, purpose, target, method, from_states, mailing_contact_ids=None, **details
+    ):
+        """Move the consents of ``partner_ids`` and ``mailing_contact_ids`` to ``target``; one event per change."""
         self._check_channel(channel)
         purpose = self._ecrm_purpose(purpose)
-        partner_ids = list(dict.fromkeys(int(pid) for pid in partner_ids if pid))
         Consent = self.sudo()
-        if not partner_ids:
-            return Consent
-        partners = self.env["res.partner"].sudo().with_context(active_test=False).browse(partner_ids).exists()
-        existing = Consent.search(
-            [("partner_id", "in", partners.ids), ("channel", "=", channel), ("purpose_id", "=", purpose.id)]
-        )
-        known = set(existing.partner_id.ids)
-        new_partners = partners.filtered(lambda p: p.id not in known)
+        existing = created = Consent
+        for field_name, model, ids in (
+            ("partner_id", "res.partner", partner_ids),
+            ("mailing_contact_id", "mailing.contact", mailing_contact_ids or []),
+        ):
+            ids = list(dict.fromkeys(int(record_id) for record_id in ids if record_id))
+            if not ids:
+                continue
+            contacts = self.env[model].sudo().with_context(active_test=False).browse(ids).exists()
+            found = Consent.search(
+                [(field_name, "in", contacts.ids), ("channel", "=", channel), ("purpose_id", "=", purpose.id)]
+            )
+            known = set(found[field_name].ids)
+            existing |= found
+            created |= Consent.create(
+                [
+                    {
+                        field_name: contact.id,
+                        "channel": channel,
+                        "purpose_id": purpose.id,
+                        "state": target,
+                        "company_id": (contact.company_id.id if "company_id" in contact else False)
+                        or self.env.company.id,
+                    }
+                    for contact in contacts
+                    if contact.id not in known
+                ]
+            )
         now = fields.Datetime.now()
-        created = Consent.create(
-            [
-                {
-                    "partner_id": partner.id,
-                    "channel": channel,
-                    "purpose_id": purpose.id,
-                    "state": target,
-                    "company_id": partner.company_id.id or self.env.company.id,
-                }
-                for partner in new_partners
-            ]
-        )
         previous = {consent.id: False for consent in created}
         moving = existing.filtered(lambda c: c.state in from_states and c.state != target)
         previous.update({consent.id: consent.state for consent in moving})
@@ -317,6 +375,7 @@ class EcrmConsent(models.Model):
                 {
                     "consent_id": consent.id,
                     "partner_id": consent.partner_id.id,
+                    "mailing_contact_id": consent.mailing_contact_id.id,
                     "channel": channel,
                     "purpose_id": purpose.id,
                     "company_id": consent.company_id.id,
@@ -326,7 +385,7 @@ class EcrmConsent(models.Model):
                     "legal_basis": details.get("legal_basis"),
                     "date": now,
                     "user_id": self.env.uid,
-                    "email": consent.partner_id.email_normalized or consent.partner_id.email,
+                    "email": consent._contact().email_normalized or consent._contact().email,
                     "ip_address": details.get("ip_address"),
                     "user_agent": (details.get("user_agent") or "")[:500] or False,
                     "consent_text": text or False,
@@ -354,20 +413,26 @@ class EcrmConsent(models.Model):
             email_consents = email_consents.browse()
         template = self.env.ref("ecrm_campaign.mail_template_consent_welcome", raise_if_not_found=False)
         if template and email_consents:
-            email_consents = email_consents.filtered(lambda c: c.partner_id.email_normalized)
+            email_consents = email_consents.filtered(lambda c: c._contact().email_normalized)
             template.sudo().send_mail_batch(email_consents.ids)
             email_consents.write({"welcome_sent_date": fields.Datetime.now()})
         Campaign = self.env.get("ecrm.campaign")
         if Campaign is not None and hasattr(Campaign, "_on_consent_confirmed"):
             for (channel, purpose), consents in self.grouped(lambda c: (c.channel, c.purpose_id)).items():
-                Campaign.sudo()._on_consent_confirmed(consents.partner_id, channel, purpose)
+                if consents.partner_id:
+                    Campaign.sudo()._on_consent_confirmed(consents.partner_id, channel, purpose)
 
     def _on_withdrawn(self, method):
         """Keep mailing lists in step: withdrawing a purpose opts out of the lists sent under it."""
         if method == "mailing_opt_out":
             return
         email_consents = self.filtered(lambda c: c.channel == "email")
-        emails = [email for email in email_consents.partner_id.mapped("email_normalized") if email]
+        emails = [
+            email
+            for email in email_consents.partner_id.mapped("email_normalized")
+            + email_consents.mailing_contact_id.mapped("email_normalized")
+            if email
+        ]
         if not emails:
             return
         subscriptions = (
@@ -387,7 +452,7 @@ class EcrmConsent(models.Model):
     def _send_confirmation(self):
         """Send the double opt-in mail with its signed confirmation link."""
         template = self.env.ref("ecrm_campaign.mail_template_consent_confirm", raise_if_not_found=False)
-        consents = self.filtered(lambda c: c.state == "pending" and c.channel == "email" and c.partner_id.email)
+        consents = self.filtered(lambda c: c.state == "pending" and c.channel == "email" and c.email)
         if template and consents and not self.env.context.get("ecrm_consent_no_mail"):
             template.sudo().send_mail_batch(consents.ids)
             consents.sudo().write({"confirmation_sent_date": fields.Datetime.now()})
@@ -466,6 +531,55 @@ class EcrmConsent(models.Model):
         )
 
     @api.model
+    def _mailing_contact_refusal_reasons(self, contact_ids, channel, purpose, frequency_cap=True):
+        """``{mailing_contact_id: reason or None}`` from the mailing list contacts' own consents, in one SQL statement.
+
+        Same reasons and order as :meth:`_refusal_reasons`; a contact without its own consent is ``no_consent``.
+        """
+        self._check_channel(channel)
+        purpose = self._ecrm_purpose(purpose)
+        contact_ids = list(dict.fromkeys(int(cid) for cid in contact_ids))
+        if not contact_ids:
+            return {}
+        cap = self._weekly_cap() if (frequency_cap and channel == "email") else 0
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT ids.id, CASE
+                    WHEN mc.id IS NULL THEN 'no_consent'
+                    WHEN %(email)s AND bl.id IS NOT NULL THEN 'blacklisted'
+                    WHEN c.state IS NULL THEN 'no_consent'
+                    WHEN c.state = 'pending' THEN 'pending'
+                    WHEN c.state = 'withdrawn' THEN 'withdrawn'
+                    WHEN %(cap)s > 0 AND COALESCE(sent.count, 0) >= %(cap)s THEN 'frequency_cap'
+                  END
+              FROM unnest(%(ids)s::int[]) WITH ORDINALITY AS ids(id, position)
+              LEFT JOIN mailing_contact mc ON mc.id = ids.id
+              LEFT JOIN mail_blacklist bl ON %(email)s AND bl.email = mc.email_normalized AND bl.active
+              LEFT JOIN ecrm_consent c
+                     ON c.mailing_contact_id = ids.id AND c.channel = %(channel)s AND c.purpose_id = %(purpose)s
+              LEFT JOIN (
+                    SELECT t.email, count(*) AS count
+                      FROM mailing_trace t
+                     WHERE %(cap)s > 0 AND t.trace_type = 'mail'
+                       AND t.trace_status IN ('sent', 'open', 'reply', 'bounce')
+                       AND t.sent_datetime >= (now() at time zone 'utc') - interval '7 days'
+                       AND t.email IN (SELECT email_normalized FROM mailing_contact WHERE id = ANY(%(ids)s))
+                     GROUP BY t.email
+                   ) sent ON sent.email = mc.email_normalized
+             ORDER BY ids.position
+            """,
+                ids=contact_ids,
+                email=channel == "email",
+                channel=channel,
+                purpose=purpose.id,
+                cap=cap,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
     def _weekly_cap(self):
         return self.env.company.sudo().ecrm_consent_weekly_cap or 0
 
@@ -513,19 +627,46 @@ class EcrmConsent(models.Model):
         return self.env["ecrm.consent.event"].sudo().search([("consent_id", "=", self.id)], limit=1)
 
     @api.model
+    def _contact_token_values(self, contact):
+        """Token values naming a partner (``[id]``, as before) or a mailing list contact (``["list", id]``)."""
+        if contact._name == "mailing.contact":
+            return [MAILING_CONTACT_TOKEN, contact.id]
+        return [contact.id]
+
+    @api.model
+    def _contact_from_token_values(self, values):
+        """The partner or mailing list contact named by :meth:`_contact_token_values`, or None."""
+        if len(values) == 2 and values[0] == MAILING_CONTACT_TOKEN and values[1].isdigit():
+            contact = self.env["mailing.contact"].sudo().browse(int(values[1])).exists()
+        elif len(values) == 1 and values[0].isdigit():
+            contact = self.env["res.partner"].sudo().with_context(active_test=False).browse(int(values[0])).exists()
+        else:
+            return None
+        return contact or None
+
+    @api.model
+    def _contact_ids_kwargs(self, contact):
+        """Arguments of :meth:`_grant` / :meth:`_withdraw` for ``contact`` (a partner or a mailing list contact)."""
+        if contact._name == "mailing.contact":
+            return {"partner_ids": [], "mailing_contact_ids": contact.ids}
+        return {"partner_ids": contact.ids}
+
+    @api.model
     def _get_unsubscribe_url(self, partner, channel, purpose, mailing=None, one_click=False):
-        token = self._sign(tokens.KIND_UNSUBSCRIBE, [partner.id, channel, purpose.id, mailing.id if mailing else 0])
+        """Signed unsubscribe link of ``partner`` (a res.partner or a mailing.contact)."""
+        values = self._contact_token_values(partner) + [channel, purpose.id, mailing.id if mailing else 0]
+        token = self._sign(tokens.KIND_UNSUBSCRIBE, values)
         route = "one-click" if one_click else "unsubscribe"
         return "%s/ecrm/consent/%s/%s" % (partner.get_base_url(), route, token)
 
     @api.model
     def _get_preferences_url(self, partner):
-        token = self._sign(tokens.KIND_PREFERENCES, [partner.id])
+        token = self._sign(tokens.KIND_PREFERENCES, self._contact_token_values(partner))
         return "%s/ecrm/consent/preferences/%s" % (partner.get_base_url(), token)
 
     def _get_preferences_url_of_partner(self):
         self.ensure_one()
-        return self._get_preferences_url(self.partner_id)
+        return self._get_preferences_url(self._contact())
 
     # ------------------------------------------------------------------
     # Public pages (controllers/consent.py): each returns what the page shows, or None for
@@ -547,38 +688,38 @@ class EcrmConsent(models.Model):
     @api.model
     def _public_unsubscribe(self, token, method="unsubscribe_link", apply=False, ip_address=None, user_agent=None):
         values = self._read_token(tokens.KIND_UNSUBSCRIBE, token)
-        if not values or len(values) != 4 or values[1] not in dict(CONSENT_CHANNELS):
+        if not values or len(values) not in (4, 5):
             return None
-        if not (values[0].isdigit() and values[2].isdigit() and values[3].isdigit()):
+        partner = self._contact_from_token_values(values[:-3])
+        channel, purpose_id, mailing_id = values[-3:]
+        if channel not in dict(CONSENT_CHANNELS) or not (purpose_id.isdigit() and mailing_id.isdigit()):
             return None
-        partner = self.env["res.partner"].sudo().with_context(active_test=False).browse(int(values[0])).exists()
-        purpose = self.env["ecrm.consent.purpose"].sudo().browse(int(values[2])).exists()
+        purpose = self.env["ecrm.consent.purpose"].sudo().browse(int(purpose_id)).exists()
         if not partner or not purpose:
             return None
-        mailing = self.env["mailing.mailing"].sudo().browse(int(values[3])).exists() if int(values[3]) else None
+        mailing = self.env["mailing.mailing"].sudo().browse(int(mailing_id)).exists() if int(mailing_id) else None
         if apply:
             self._withdraw(
-                partner.ids,
-                values[1],
-                purpose,
-                method,
+                channel=channel,
+                purpose=purpose,
+                method=method,
                 ip_address=ip_address,
                 user_agent=user_agent,
                 source=mailing.subject if mailing else None,
                 mailing=mailing,
+                **self._contact_ids_kwargs(partner),
             )
-        return {"partner": partner, "purpose": purpose, "channel": values[1], "done": apply}
+        return {"partner": partner, "purpose": purpose, "channel": channel, "done": apply}
 
     @api.model
     def _public_preferences(self, token):
         """The contact and a row per purpose with the state of each channel, for the preference centre."""
         values = self._read_token(tokens.KIND_PREFERENCES, token)
-        if not values or len(values) != 1 or not values[0].isdigit():
-            return None
-        partner = self.env["res.partner"].sudo().browse(int(values[0])).exists()
+        partner = self._contact_from_token_values(values) if values else None
         if not partner:
             return None
-        consents = self.sudo().search([("partner_id", "=", partner.id)])
+        field_name = "mailing_contact_id" if partner._name == "mailing.contact" else "partner_id"
+        consents = self.sudo().search([(field_name, "=", partner.id)])
         state_of = {(c.purpose_id.id, c.channel): c.state for c in consents}
         purposes = self.env["ecrm.consent.purpose"].sudo().search([])
         rows = [
@@ -612,21 +753,21 @@ class EcrmConsent(models.Model):
                 granted = channel["state"] == "granted"
                 if wanted and not granted:
                     self._grant(
-                        partner.ids,
-                        channel["code"],
-                        purpose,
-                        "preference_centre",
+                        channel=channel["code"],
+                        purpose=purpose,
+                        method="preference_centre",
                         ip_address=ip_address,
                         user_agent=user_agent,
+                        **self._contact_ids_kwargs(partner),
                     )
                 elif not wanted and channel["state"] in ("granted", "pending"):
                     self._withdraw(
-                        partner.ids,
-                        channel["code"],
-                        purpose,
-                        "preference_centre",
+                        channel=channel["code"],
+                        purpose=purpose,
+                        method="preference_centre",
                         ip_address=ip_address,
                         user_agent=user_agent,
+                        **self._contact_ids_kwargs(partner),
                     )
         return self._public_preferences(token)
 

@@ -45,6 +45,9 @@ class EcrmConsentEvent(models.Model):
 
     consent_id = fields.Many2one("ecrm.consent", required=True, readonly=True, index=True, ondelete="restrict")
     partner_id = fields.Many2one("res.partner", string="Contact", readonly=True, index=True, ondelete="restrict")
+    mailing_contact_id = fields.Many2one(
+        "mailing.contact", string="Mailing List Contact", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
     channel = fields.Selection(CONSENT_CHANNELS, required=True, readonly=True)
     # cascade only matters when the addon is uninstalled: the purpose refuses deletion while it has consents
     purpose_id = fields.Many2one("ecrm.consent.purpose", required=True, readonly=True, ondelete="cascade")

@@ -45,7 +45,7 @@ class MailMail(models.Model):
             if mailing.mailing_model_real != mailing_mails[0].model:
                 continue
             reasons = mailing.sudo()._ecrm_consent_reasons(list(set(mailing_mails.mapped("res_id"))))
-            for reason, reason_mails in mailing_mails.grouped(lambda m: reasons.get(m.res_id)).items():
+            for reason, reason_mails in mailing_mails.grouped(lambda m, reasons=reasons: reasons.get(m.res_id)).items():
                 if not reason:
                     continue
                 reason_mails.sudo().write(

@@ -121,10 +121,22 @@ class MailingMailing(models.Model):
             self.ecrm_consent_purpose_id,
             frequency_cap=frequency_cap,
         )
-        return {
+        result = {
             res_id: (reasons.get(partner_of.get(res_id)) if partner_of.get(res_id) else "no_consent")
             for res_id in res_ids
         }
+        if self.mailing_model_real == "mailing.contact":
+            # a mailing list contact may also have its own consent: either one granted is enough
+            own = self.env["ecrm.consent"]._mailing_contact_refusal_reasons(
+                res_ids, self._ecrm_consent_channel(), self.ecrm_consent_purpose_id, frequency_cap=frequency_cap
+            )
+            for res_id, partner_reason in result.items():
+                own_reason = own.get(res_id, "no_consent")
+                if not own_reason or not partner_reason:
+                    result[res_id] = None
+                elif own_reason != "no_consent":
+                    result[res_id] = own_reason
+        return result
 
     def _ecrm_consent_partner_domain(self):
         """Contacts who may receive this mailing, as a domain the recipient search applies in SQL."""
@@ -241,9 +253,30 @@ class MailingMailing(models.Model):
         )
 
     def _ecrm_consent_partner_of(self, res_id):
+        """Whose consent the unsubscribe links of this recipient withdraw: a partner or a mailing list contact.
+
+        A mailing list contact with its own consent for the purpose (or matching no partner) is itself.
+        """
         if not self.ecrm_consent_purpose_id or not res_id:
             return self.env["res.partner"]
-        partner_id = self._ecrm_consent_partner_map([res_id]).get(res_id)
+        if self.mailing_model_real == "mailing.contact":
+            contact = self.env["mailing.contact"].sudo().browse(res_id).exists()
+            own = (
+                self.env["ecrm.consent"]
+                .sudo()
+                .search_count(
+                    [
+                        ("mailing_contact_id", "=", res_id),
+                        ("channel", "=", self._ecrm_consent_channel()),
+                        ("purpose_id", "=", self.ecrm_consent_purpose_id.id),
+                    ]
+                )
+            )
+            partner_id = not own and contact and self._ecrm_consent_partner_map([res_id]).get(res_id)
+            if contact and not partner_id:
+                return contact
+        else:
+            partner_id = self._ecrm_consent_partner_map([res_id]).get(res_id)
         return self.env["res.partner"].sudo().browse(partner_id) if partner_id else self.env["res.partner"]
 
     # Pre-send checks (K7-K9): sending, scheduling and test sends are blocked until they pass

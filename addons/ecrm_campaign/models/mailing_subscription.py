@@ -25,6 +25,22 @@ class MailingSubscription(models.Model):
             .grouped(lambda subscription: subscription.list_id.ecrm_consent_purpose_id)
             .items()
         ):
+            own = Consent.sudo().search(
+                [
+                    ("mailing_contact_id", "in", subscriptions.contact_id.ids),
+                    ("channel", "=", "email"),
+                    ("purpose_id", "=", purpose.id),
+                ]
+            )
+            if own:
+                Consent._withdraw(
+                    [],
+                    "email",
+                    purpose,
+                    "mailing_opt_out",
+                    source=", ".join(subscriptions.list_id.mapped("name")),
+                    mailing_contact_ids=own.mailing_contact_id.ids,
+                )
             emails = [email for email in subscriptions.contact_id.mapped("email_normalized") if email]
             partners = self.env["res.partner"].sudo().search([("email_normalized", "in", emails)])
             if partners:

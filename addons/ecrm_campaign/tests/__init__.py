@@ -8,3 +8,4 @@ from . import test_consent_ledger
 from . import test_consent_mailing
 from . import test_consent_http
 from . import test_consent_import
+from . import test_consent_mailing_contact

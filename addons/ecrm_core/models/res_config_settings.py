@@ -94,7 +94,6 @@ class ResConfigSettings(models.TransientModel):
         self.env["res.partner"]._ecrm_compute_rfm()
         return True
 
-
     # --- Clusters and anomalies (C7) ---
     ecrm_cluster_k_mode = fields.Selection(
         [("silhouette", "Best silhouette score in a range"), ("user", "Fixed number")],
@@ -160,9 +159,7 @@ class ResConfigSettings(models.TransientModel):
             if settings.ecrm_cluster_k_mode == "user" and settings.ecrm_cluster_k < 1:
                 raise ValidationError(_("The fixed number of clusters must be at least 1."))
             if settings.ecrm_cluster_k_min < 2 or settings.ecrm_cluster_k_max < settings.ecrm_cluster_k_min:
-                raise ValidationError(
-                    _("The range of clusters must start at 2 or more and end at or above its start.")
-                )
+                raise ValidationError(_("The range of clusters must start at 2 or more and end at or above its start."))
 
     def action_ecrm_run_clustering(self):
         return self.env["ecrm.cluster.run"].action_run_clustering()

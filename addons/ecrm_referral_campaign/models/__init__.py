@@ -1,0 +1,1 @@
+from . import ecrm_referral_invitation, res_users
