@@ -8,40 +8,8 @@ bare minimum the same change needs in SQL: one INSERT of the tag rows and one IN
 lines, nothing else (no trigger, no touchpoints). Time and peak memory (tracemalloc) are reported.
 """
 
-import subprocess
-import sys
-import tempfile
 import time
 import tracemalloc
-
-
-def _install_campaign(bench):
-    """Install ecrm_campaign (without demo data) in the scenario's database, in a separate Odoo process."""
-    from __main__ import odoo_options  # bench/run, the harness running this scenario
-
-    started = time.perf_counter()
-    with tempfile.NamedTemporaryFile("w+", prefix="bench-install-", suffix=".log") as log:
-        command = [
-            sys.executable,
-            "-m",
-            "odoo",
-            *odoo_options(bench.database),
-            "-i",
-            "ecrm_campaign",
-            "--stop-after-init",
-            "--logfile=%s" % log.name,
-        ]
-        process = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)
-        log.seek(0)
-        errors = [line for line in log if " ERROR " in line or " CRITICAL " in line]
-        if process.returncode or errors:
-            log.seek(0)
-            sys.stderr.write(log.read()[-5000:])
-            raise SystemExit("installing ecrm_campaign failed (exit %s)" % process.returncode)
-    from odoo.modules.registry import Registry
-
-    bench.registry = Registry.new(bench.database)
-    bench.say("installed ecrm_campaign (%.0f s)" % (time.perf_counter() - started))
 
 
 def _prepare(bench, partners):
@@ -89,7 +57,7 @@ def _prepare(bench, partners):
 def campaign_cron(bench):
     partners = bench.size(100_000)
     bench.generate(partners=partners, touchpoints=0, orders=0)
-    _install_campaign(bench)
+    bench.install("ecrm_campaign")
     population, campaigns = _prepare(bench, partners)
 
     # baseline: the same change in bare SQL

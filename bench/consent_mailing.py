@@ -17,43 +17,11 @@ consent_send
 """
 
 import socketserver
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 
 TARGET_AUDIENCE = 1.5
 TARGET_THROUGHPUT = 0.7
-
-
-def _install_campaign(bench):
-    """Install ecrm_campaign (without demo data) in the scenario's database, in a separate Odoo process."""
-    from __main__ import odoo_options  # bench/run, the harness running this scenario
-
-    started = time.perf_counter()
-    with tempfile.NamedTemporaryFile("w+", prefix="bench-install-", suffix=".log") as log:
-        command = [
-            sys.executable,
-            "-m",
-            "odoo",
-            *odoo_options(bench.database),
-            "-i",
-            "ecrm_campaign",
-            "--stop-after-init",
-            "--logfile=%s" % log.name,
-        ]
-        process = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)
-        log.seek(0)
-        errors = [line for line in log if " ERROR " in line or " CRITICAL " in line]
-        if process.returncode or errors:
-            log.seek(0)
-            sys.stderr.write(log.read()[-5000:])
-            raise SystemExit("installing ecrm_campaign failed (exit %s)" % process.returncode)
-    from odoo.modules.registry import Registry
-
-    bench.registry = Registry.new(bench.database)
-    bench.say("installed ecrm_campaign (%.0f s)" % (time.perf_counter() - started))
 
 
 def _median(values):
@@ -97,7 +65,7 @@ def _mailing(env, name, purpose, partner_domain):
 def consent_audience(bench):
     partners = bench.size(100_000)
     bench.generate(partners=partners, touchpoints=0, orders=0)
-    _install_campaign(bench)
+    bench.install("ecrm_campaign")
     with bench.cursor() as cr:
         env = bench.env(cr)
         newsletter = env.ref("ecrm_campaign.consent_purpose_newsletter")
@@ -219,7 +187,7 @@ class SmtpSink(socketserver.ThreadingTCPServer):
 def consent_send(bench):
     count = bench.size(10_000)
     bench.generate(partners=count, touchpoints=0, orders=0)
-    _install_campaign(bench)
+    bench.install("ecrm_campaign")
     with SmtpSink() as sink:
         with bench.cursor() as cr:
             env = bench.env(cr)

@@ -12,9 +12,6 @@ visitors. Each side runs on the same stale data and is rolled back; the median o
 """
 
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 
 FULL_PARTNERS = 200_000
@@ -30,37 +27,9 @@ ZONES = [
 ]
 
 
-def _install_destination(bench):
-    from __main__ import odoo_options  # bench/run, the harness running this scenario
-
-    started = time.perf_counter()
-    with tempfile.NamedTemporaryFile("w+", prefix="bench-install-", suffix=".log") as log:
-        command = [
-            sys.executable,
-            "-m",
-            "odoo",
-            *odoo_options(bench.database),
-            "-i",
-            "ecrm_destination",
-            "--stop-after-init",
-            "--logfile=%s" % log.name,
-        ]
-        process = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)
-        log.seek(0)
-        errors = [line for line in log if " ERROR " in line or " CRITICAL " in line]
-        if process.returncode or errors:
-            log.seek(0)
-            sys.stderr.write(log.read()[-5000:])
-            raise SystemExit("installing ecrm_destination failed (exit %s)" % process.returncode)
-    from odoo.modules.registry import Registry
-
-    bench.registry = Registry.new(bench.database)
-    bench.say("installed ecrm_destination (%.0f s)" % (time.perf_counter() - started))
-
-
 def _build(bench):
     bench.generate(partners=bench.size(FULL_PARTNERS), touchpoints=0, orders=0)
-    _install_destination(bench)
+    bench.install("ecrm_destination")
     with bench.cursor() as cr:
         cr.execute(
             """

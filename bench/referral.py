@@ -24,9 +24,6 @@ up-line path, fraud checks, touchpoint) of 200 new members.
 
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 
 TIERS = [0.01, 0.03, 0.06, 0.15, 0.25, 0.50]
@@ -35,36 +32,8 @@ FULL_ORDERS = 100_000
 LEVELS = [10.0, 5.0, 3.0, 2.0, 1.0]
 
 
-def _install_referral(bench):
-    odoo_options = sys.modules["__main__"].odoo_options  # bench/run, the script running this scenario
-
-    started = time.perf_counter()
-    with tempfile.NamedTemporaryFile("w+", prefix="bench-install-", suffix=".log") as log:
-        command = [
-            sys.executable,
-            "-m",
-            "odoo",
-            *odoo_options(bench.database),
-            "-i",
-            "ecrm_referral",
-            "--stop-after-init",
-            "--logfile=%s" % log.name,
-        ]
-        process = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=False)
-        log.seek(0)
-        errors = [line for line in log if " ERROR " in line or " CRITICAL " in line]
-        if process.returncode or errors:
-            log.seek(0)
-            sys.stderr.write(log.read()[-5000:])
-            raise SystemExit("installing ecrm_referral failed")
-    from odoo.modules.registry import Registry
-
-    bench.registry = Registry.new(bench.database)
-    bench.say("installed ecrm_referral (%.0f s)" % (time.perf_counter() - started))
-
-
 def _build(bench):
-    _install_referral(bench)
+    bench.install("ecrm_referral")
     partners = bench.size(FULL_PARTNERS)
     orders = bench.size(FULL_ORDERS)
     bench.generate(partners=partners, touchpoints=orders, orders=orders, lines_per_order=1)
