@@ -17,6 +17,10 @@ class EcrmConsentController(http.Controller):
         return {"ip_address": httprequest.remote_addr, "user_agent": httprequest.user_agent.string}
 
     def _page(self, template, values, status=200):
+        """Render in the contact's own language: the page is theirs, reached from a mail we sent them."""
+        contact = values.get("partner") or (values.get("consent") and values["consent"].partner_id)
+        if contact and "lang" in contact._fields and contact.lang:
+            request.update_context(lang=contact.lang)
         return request.render("ecrm_campaign.%s" % template, values, status=status)
 
     def _invalid(self):
