@@ -19,6 +19,7 @@
         "security/ecrm_anomaly_security.xml",
         "security/ecrm_segment_security.xml",
         "security/ecrm_rfm_security.xml",
+        "security/ecrm_contact_stats_security.xml",
         "security/ecrm_segment_purchase_report_security.xml",
         "security/ecrm_routing_rule_security.xml",
         "security/ecrm_faq_topic_security.xml",

@@ -16,3 +16,4 @@ def uninstall_hook(env):
     views reading the table go with it (CASCADE); Odoo then skips the views it no longer finds.
     """
     env.cr.execute("DROP TABLE IF EXISTS ecrm_rfm_score_data CASCADE")
+    env.cr.execute("DROP TABLE IF EXISTS ecrm_contact_stats_data CASCADE")

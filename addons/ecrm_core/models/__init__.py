@@ -18,6 +18,7 @@ from . import ecrm_segment
 from . import ecrm_segment_refresh
 from . import ecrm_segment_refresh_line
 from . import ecrm_segment_purchase_report
+from . import ecrm_contact_stats
 from . import ecrm_rfm_score
 from . import ecrm_rfm_snapshot
 from . import ecrm_rfm_movement

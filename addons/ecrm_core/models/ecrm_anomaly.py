@@ -350,13 +350,14 @@ class EcrmAnomaly(models.Model):
                  WHERE k.partner_id IS NOT NULL
                  GROUP BY k.partner_id
             )
-            SELECT p.id, p.monetary_total::float, ROUND(COALESCE(orders.total, 0)::numeric, 2)::float
+            SELECT p.id, st.monetary_total::float, ROUND(COALESCE(orders.total, 0)::numeric, 2)::float
               FROM res_partner p
+              JOIN ecrm_contact_stats_data st ON st.partner_id = p.id
               LEFT JOIN orders ON orders.partner_id = p.id
-             WHERE p.contact_stats_date IS NOT NULL
+             WHERE st.contact_stats_date IS NOT NULL
                AND (p.company_id = %(company)s OR p.company_id IS NULL)
-               AND (orders.last_change IS NULL OR orders.last_change <= p.contact_stats_date)
-               AND abs(COALESCE(p.monetary_total, 0) - ROUND(COALESCE(orders.total, 0)::numeric, 2)) > %(tolerance)s
+               AND (orders.last_change IS NULL OR orders.last_change <= st.contact_stats_date)
+               AND abs(COALESCE(st.monetary_total, 0) - ROUND(COALESCE(orders.total, 0)::numeric, 2)) > %(tolerance)s
              ORDER BY p.id
             """,
                 company=company.id,

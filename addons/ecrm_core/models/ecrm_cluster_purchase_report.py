@@ -39,7 +39,7 @@ class EcrmClusterPurchaseReport(models.Model):
             """
             SELECT l.id AS id,
                    cp.cluster_id AS cluster_id,
-                   cp.lifecycle_stage AS lifecycle_stage,
+                   st.lifecycle_stage AS lifecycle_stage,
                    cp.id AS partner_id,
                    o.company_id AS company_id,
                    o.id AS order_id,
@@ -54,6 +54,7 @@ class EcrmClusterPurchaseReport(models.Model):
               JOIN sale_order o ON o.id = l.order_id
               JOIN res_partner op ON op.id = o.partner_id
               JOIN res_partner cp ON cp.id = op.commercial_partner_id
+              LEFT JOIN ecrm_contact_stats_data st ON st.partner_id = cp.id
               JOIN product_product pp ON pp.id = l.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
              WHERE o.state = 'sale' AND l.display_type IS NULL AND NOT COALESCE(l.is_downpayment, FALSE)

@@ -175,7 +175,8 @@ class EcrmClusterRun(models.Model):
             """
             WITH population AS (
                 SELECT p.id FROM res_partner p
-                 WHERE p.active AND p.lifecycle_stage IS NOT NULL AND p.id = p.commercial_partner_id
+                  JOIN ecrm_contact_stats_data st ON st.partner_id = p.id
+                 WHERE p.active AND st.lifecycle_stage IS NOT NULL AND p.id = p.commercial_partner_id
                    AND (p.company_id = %(company)s OR p.company_id IS NULL)
                    AND (p.cluster_id IS NULL
                         OR p.cluster_id IN (SELECT c.id FROM ecrm_cluster c WHERE c.company_id = %(company)s))
@@ -193,9 +194,9 @@ class EcrmClusterRun(models.Model):
                  GROUP BY t.commercial_partner_id
             )
             SELECT p.id,
-                   LEAST(GREATEST(COALESCE(EXTRACT(EPOCH FROM %(now)s - p.last_purchase_date) / 86400.0, %(cap)s), 0),
+                   LEAST(GREATEST(COALESCE(EXTRACT(EPOCH FROM %(now)s - st.last_purchase_date) / 86400.0, %(cap)s), 0),
                          %(cap)s)::float,
-                   COALESCE(p.purchase_count, 0)::float, COALESCE(p.monetary_total, 0)::float,
+                   COALESCE(st.purchase_count, 0)::float, COALESCE(st.monetary_total, 0)::float,
                    COALESCE(tp.web, 0)::float, COALESCE(tp.email, 0)::float, COALESCE(tp.phone, 0)::float,
                    COALESCE(tp.shop, 0)::float, COALESCE(tp.other, 0)::float,
                    CASE WHEN p.birth_date <= %(today)s AND p.birth_date > %(oldest)s
@@ -204,6 +205,7 @@ class EcrmClusterRun(models.Model):
                    CASE WHEN p.household_size > 0 THEN p.children_count END::float
               FROM population
               JOIN res_partner p ON p.id = population.id
+              LEFT JOIN ecrm_contact_stats_data st ON st.partner_id = p.id
               LEFT JOIN tp ON tp.partner_id = p.id
              ORDER BY p.id
             """,
@@ -456,9 +458,11 @@ class EcrmClusterRun(models.Model):
             cr.execute(
                 SQL(
                     """
-                UPDATE res_partner SET cluster_id = NULL
-                 WHERE id = ANY(%s) AND cluster_id IS NOT NULL
-                   AND (NOT active OR lifecycle_stage IS NULL OR id <> commercial_partner_id)
+                UPDATE res_partner p SET cluster_id = NULL
+                 WHERE p.id = ANY(%s) AND p.cluster_id IS NOT NULL
+                   AND (NOT p.active OR p.id <> p.commercial_partner_id
+                        OR NOT EXISTS (SELECT 1 FROM ecrm_contact_stats_data st
+                                        WHERE st.partner_id = p.id AND st.lifecycle_stage IS NOT NULL))
                 """,
                     partner_ids,
                 )

@@ -54,11 +54,12 @@ class EcrmLifecycleSnapshot(models.Model):
                 """
             INSERT INTO ecrm_lifecycle_snapshot
                    (date, company_id, lifecycle_stage, partner_count, create_uid, write_uid, create_date, write_date)
-            SELECT %(today)s, company_id, lifecycle_stage, count(*), %(uid)s, %(uid)s,
+            SELECT %(today)s, p.company_id, st.lifecycle_stage, count(*), %(uid)s, %(uid)s,
                    now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-              FROM res_partner
-             WHERE active AND lifecycle_stage IS NOT NULL AND parent_id IS NULL
-             GROUP BY company_id, lifecycle_stage
+              FROM res_partner p
+              JOIN ecrm_contact_stats_data st ON st.partner_id = p.id
+             WHERE p.active AND st.lifecycle_stage IS NOT NULL AND p.parent_id IS NULL
+             GROUP BY p.company_id, st.lifecycle_stage
             """,
                 today=today,
                 uid=self.env.uid,

@@ -16,17 +16,10 @@ from ..tools import data_quality, duplicates, privacy, rfm
 from ..tools import email_quality as email_rules
 from ..tools.contact import normalize_phone
 from ..tools.profile import AGE_BANDS, LIFE_STAGES, age_band, age_on, life_stage
+from .ecrm_contact_stats import CONTACT_STATS_COLUMNS, CONTACT_STATS_FIGURES, LIFECYCLE_STAGES, NUMERIC_TYPES
 
 _logger = logging.getLogger(__name__)
 
-LIFECYCLE_STAGES = [
-    ("latent", "Latent"),
-    ("new", "New"),
-    ("repeat", "Repeat"),
-    ("loyal", "Loyal"),
-    ("at_risk", "At risk"),
-    ("lost", "Lost"),
-]
 TIMELINE_SIZE = 40
 
 # Lifecycle thresholds: ir.config_parameter key -> default.
@@ -105,33 +98,43 @@ class ResPartner(models.Model):
     mobile_e164 = fields.Char(
         string="Mobile (E.164)", compute="_compute_phone_e164", store=True, index="btree_not_null"
     )
-    # Contact history statistics, refreshed for the whole population by _ecrm_compute_contact_stats
-    first_touchpoint_date = fields.Datetime(readonly=True, copy=False)
-    last_touchpoint_date = fields.Datetime(readonly=True, copy=False)
-    touchpoint_count_30d = fields.Integer(string="Touchpoints (30 days)", readonly=True, copy=False)
-    touchpoint_count_90d = fields.Integer(string="Touchpoints (90 days)", readonly=True, copy=False)
-    touchpoint_count_365d = fields.Integer(string="Touchpoints (12 months)", readonly=True, copy=False)
-    last_purchase_date = fields.Datetime(readonly=True, copy=False)
-    purchase_count = fields.Integer(readonly=True, copy=False)
+    # Contact history statistics, refreshed for the whole population by _ecrm_compute_contact_stats.
+    # Stored in ecrm_contact_stats_data (see ecrm.contact.stats), read, searched and sorted from here.
+    first_touchpoint_date = fields.Datetime(compute="_compute_contact_stats", search="_search_first_touchpoint_date")
+    last_touchpoint_date = fields.Datetime(compute="_compute_contact_stats", search="_search_last_touchpoint_date")
+    touchpoint_count_30d = fields.Integer(
+        string="Touchpoints (30 days)", compute="_compute_contact_stats", search="_search_touchpoint_count_30d"
+    )
+    touchpoint_count_90d = fields.Integer(
+        string="Touchpoints (90 days)", compute="_compute_contact_stats", search="_search_touchpoint_count_90d"
+    )
+    touchpoint_count_365d = fields.Integer(
+        string="Touchpoints (12 months)", compute="_compute_contact_stats", search="_search_touchpoint_count_365d"
+    )
+    last_purchase_date = fields.Datetime(compute="_compute_contact_stats", search="_search_last_purchase_date")
+    purchase_count = fields.Integer(compute="_compute_contact_stats", search="_search_purchase_count")
     monetary_total = fields.Float(
         string="Total Purchases",
-        readonly=True,
-        copy=False,
+        compute="_compute_contact_stats",
+        search="_search_monetary_total",
         digits="Product Price",
         help="Untaxed total of confirmed sale orders, in the company's currency.",
     )
     email_response_rate = fields.Float(
         string="E-mail Response Rate (%)",
-        readonly=True,
-        copy=False,
+        compute="_compute_contact_stats",
+        search="_search_email_response_rate",
         help="E-mails received from the customer per e-mail sent to them over the last 12 months, at most 100%.",
     )
-    contact_stats_date = fields.Datetime(string="Statistics Updated", readonly=True, copy=False)
+    contact_stats_date = fields.Datetime(
+        string="Statistics Updated", compute="_compute_contact_stats", search="_search_contact_stats_date"
+    )
     lifecycle_stage = fields.Selection(
         LIFECYCLE_STAGES,
         readonly=True,
-        copy=False,
-        index=True,
+        compute="_compute_lifecycle_stage",
+        inverse="_inverse_lifecycle_stage",
+        search="_search_lifecycle_stage",
         help="Derived from the contact statistics. Latent: showed interest, never bought (C5).",
     )
     # Customer 360
@@ -215,6 +218,119 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.id}
         action["display_name"] = _("Timeline of %s", self.display_name)
         return action
+
+    def _ecrm_read_contact_stats(self, names):
+        """{partner id: {column: value}} of ``names`` from ecrm_contact_stats_data, for the partners with a row."""
+        ids = [partner_id for partner_id in self._origin.ids if partner_id]
+        if not ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, %s FROM ecrm_contact_stats_data WHERE partner_id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(name) for name in names),
+                ids,
+            )
+        )
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.cr.fetchall()}
+
+    def _compute_contact_stats(self):
+        values = self._ecrm_read_contact_stats(list(CONTACT_STATS_FIGURES))
+        for partner in self:
+            row = values.get(partner._origin.id, {})
+            for name, kind in CONTACT_STATS_FIGURES.items():
+                value = row.get(name)
+                if value is None:
+                    value = 0 if kind in NUMERIC_TYPES else False
+                partner[name] = value
+
+    def _compute_lifecycle_stage(self):
+        values = self._ecrm_read_contact_stats(["lifecycle_stage"])
+        for partner in self:
+            partner.lifecycle_stage = values.get(partner._origin.id, {}).get("lifecycle_stage") or False
+
+    def _inverse_lifecycle_stage(self):
+        """Set by hand or by code (e.g. "latent" for a contact created from an event): upsert the rows.
+
+        The next statistics run derives the stage again from the figures.
+        """
+        by_stage = {}
+        for partner in self:
+            if partner.id:
+                by_stage.setdefault(partner.lifecycle_stage or None, []).append(partner.id)
+        for stage, ids in by_stage.items():
+            self.env.cr.execute(
+                SQL(
+                    """
+                INSERT INTO ecrm_contact_stats_data (partner_id, lifecycle_stage)
+                SELECT id, %s FROM unnest(%s::int[]) AS id
+                ON CONFLICT (partner_id) DO UPDATE SET lifecycle_stage = excluded.lifecycle_stage
+                """,
+                    stage,
+                    ids,
+                )
+            )
+
+    def _search_lifecycle_stage(self, operator, value):
+        return self._search_contact_stats_field("lifecycle_stage", operator, value)
+
+    def _search_contact_stats_field(self, name, operator, value):
+        """Partners whose statistic ``name`` matches; a partner without statistics has 0 and empty dates."""
+        matching = self.env["ecrm.contact.stats"].sudo()._search([(name, operator, value)])
+        return [("id", "in", matching.subselect("partner_id"))]
+
+    def _search_first_touchpoint_date(self, operator, value):
+        return self._search_contact_stats_field("first_touchpoint_date", operator, value)
+
+    def _search_last_touchpoint_date(self, operator, value):
+        return self._search_contact_stats_field("last_touchpoint_date", operator, value)
+
+    def _search_touchpoint_count_30d(self, operator, value):
+        return self._search_contact_stats_field("touchpoint_count_30d", operator, value)
+
+    def _search_touchpoint_count_90d(self, operator, value):
+        return self._search_contact_stats_field("touchpoint_count_90d", operator, value)
+
+    def _search_touchpoint_count_365d(self, operator, value):
+        return self._search_contact_stats_field("touchpoint_count_365d", operator, value)
+
+    def _search_last_purchase_date(self, operator, value):
+        return self._search_contact_stats_field("last_purchase_date", operator, value)
+
+    def _search_purchase_count(self, operator, value):
+        return self._search_contact_stats_field("purchase_count", operator, value)
+
+    def _search_monetary_total(self, operator, value):
+        return self._search_contact_stats_field("monetary_total", operator, value)
+
+    def _search_email_response_rate(self, operator, value):
+        return self._search_contact_stats_field("email_response_rate", operator, value)
+
+    def _search_contact_stats_date(self, operator, value):
+        return self._search_contact_stats_field("contact_stats_date", operator, value)
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        """The contact statistics and stage, read from their own table: sortable, groupable, summable."""
+        if fname not in CONTACT_STATS_COLUMNS:
+            return super()._field_to_sql(alias, fname, query, flush)
+        self.check_field_access_rights("read", [fname])
+        if query is None:
+            column = SQL(
+                "(SELECT %s FROM ecrm_contact_stats_data WHERE partner_id = %s)",
+                SQL.identifier(fname),
+                SQL.identifier(alias, "id"),
+            )
+        else:
+            stats_alias = query.make_alias(alias, "ecrm_stats")
+            query.add_join(
+                "LEFT JOIN",
+                stats_alias,
+                "ecrm_contact_stats_data",
+                SQL("%s = %s", SQL.identifier(stats_alias, "partner_id"), SQL.identifier(alias, "id")),
+            )
+            column = SQL.identifier(stats_alias, fname)
+        if CONTACT_STATS_COLUMNS[fname] in NUMERIC_TYPES:
+            return SQL("COALESCE(%s, 0)", column)
+        return column
 
     def action_ecrm_refresh_stats(self):
         self._ecrm_compute_contact_stats(self.ids)
@@ -330,39 +446,99 @@ class ResPartner(models.Model):
     def _ecrm_compute_contact_stats(self, partner_ids=None):
         """Refresh contact statistics and lifecycle stage in one statement for the population.
 
-        Only rows whose values changed are written. Returns the number of partners updated.
+        Everything goes into ecrm_contact_stats_data, not res_partner (a res_partner row is costly
+        to rewrite: see bench/RESULTS.md), and only the rows whose values changed are written.
+        With ``partner_ids`` None, the rows of partners deleted since the last run go too.
+        Returns the number of partners whose figures or stage changed.
         """
         now = fields.Datetime.now()
         self.env.flush_all()
+        cr = self.env.cr
         stats = self._ecrm_contact_stats_query(now, partner_ids)
         # JIT compilation costs more than it saves on this one-off aggregate (measured in bench/RESULTS.md)
-        self.env.cr.execute("SET LOCAL jit = off")
-        self.env.cr.execute(
-            SQL(
-                """
-            UPDATE res_partner p
-               SET first_touchpoint_date = v.first_date, last_touchpoint_date = v.last_date,
-                   touchpoint_count_30d = v.c30, touchpoint_count_90d = v.c90, touchpoint_count_365d = v.c365,
-                   last_purchase_date = v.last_purchase, purchase_count = v.purchases, monetary_total = v.total,
-                   email_response_rate = v.response_rate, lifecycle_stage = v.stage, contact_stats_date = %s
-              FROM (%s) v
-             WHERE v.id = p.id
-               AND (p.first_touchpoint_date, p.last_touchpoint_date, p.touchpoint_count_30d, p.touchpoint_count_90d,
-                    p.touchpoint_count_365d, p.last_purchase_date, p.purchase_count, p.monetary_total,
-                    p.email_response_rate, p.lifecycle_stage)
-                   IS DISTINCT FROM
-                   (v.first_date, v.last_date, v.c30, v.c90, v.c365, v.last_purchase, v.purchases, v.total,
-                    v.response_rate, v.stage)
-            RETURNING p.id
-            """,
-                now,
-                stats,
-            )
+        cr.execute("SET LOCAL jit = off")
+        columns = SQL(", ").join(SQL.identifier(name) for name in ("partner_id", *CONTACT_STATS_COLUMNS))
+        values = SQL(
+            "v.id, v.first_date, v.last_date, v.c30, v.c90, v.c365, v.last_purchase, v.purchases, v.total, "
+            "v.response_rate, %s::timestamp, v.stage",
+            now,
         )
-        changed_ids = [row[0] for row in self.env.cr.fetchall()]
-        self.invalidate_model()
+        if self._ecrm_lock_empty_contact_stats():
+            # First run (install, upgrade): a plain INSERT in id order, which appends to the primary key's index
+            # instead of probing it for each row as an upsert does.
+            cr.execute(
+                SQL(
+                    "INSERT INTO ecrm_contact_stats_data (%s) SELECT %s FROM (%s) v ORDER BY v.id RETURNING partner_id",
+                    columns,
+                    values,
+                    stats,
+                )
+            )
+        else:
+            gone = SQL("")
+            if partner_ids is None:
+                # rows of partners deleted since the last run
+                gone = SQL(
+                    """, gone AS (
+                    DELETE FROM ecrm_contact_stats_data d
+                     WHERE NOT EXISTS (SELECT 1 FROM res_partner p WHERE p.id = d.partner_id)
+                )"""
+                )
+            # the comparison is a join (one hash join for the whole population), not an upsert probing the
+            # index for every partner: the nightly run, where little changes, writes only what did
+            old = SQL(
+                "d.first_touchpoint_date, d.last_touchpoint_date, d.touchpoint_count_30d, d.touchpoint_count_90d, "
+                "d.touchpoint_count_365d, d.last_purchase_date, d.purchase_count, d.monetary_total, "
+                "d.email_response_rate, d.lifecycle_stage"
+            )
+            new = SQL(
+                "v.first_date, v.last_date, v.c30, v.c90, v.c365, v.last_purchase, v.purchases, v.total, "
+                "v.response_rate::float, v.stage"
+            )
+            cr.execute(
+                SQL(
+                    """
+                WITH v AS (%(stats)s)%(gone)s
+                INSERT INTO ecrm_contact_stats_data AS d (%(columns)s)
+                SELECT %(values)s
+                  FROM v
+                  LEFT JOIN ecrm_contact_stats_data d ON d.partner_id = v.id
+                 WHERE d.partner_id IS NULL OR (%(old)s) IS DISTINCT FROM (%(new)s)
+                 ORDER BY v.id
+                ON CONFLICT (partner_id) DO UPDATE SET %(update)s
+                RETURNING d.partner_id
+                """,
+                    stats=stats,
+                    gone=gone,
+                    columns=columns,
+                    values=values,
+                    old=old,
+                    new=new,
+                    update=SQL(", ").join(
+                        SQL("%s = excluded.%s", SQL.identifier(name), SQL.identifier(name))
+                        for name in CONTACT_STATS_COLUMNS
+                    ),
+                )
+            )
+        changed_ids = [row[0] for row in cr.fetchall()]
+        self.invalidate_model(list(CONTACT_STATS_COLUMNS))
         self._ecrm_after_contact_stats(changed_ids)
         return len(changed_ids)
+
+    @api.model
+    def _ecrm_lock_empty_contact_stats(self):
+        """Whether ecrm_contact_stats_data is empty; if so, it is locked against other writers till commit.
+
+        Readers are not blocked. The lock makes the plain INSERT of a first run safe from a second run
+        (or a stage written on a new contact) filling the table meanwhile.
+        """
+        cr = self.env.cr
+        cr.execute("SELECT EXISTS (SELECT 1 FROM ecrm_contact_stats_data)")
+        if cr.fetchone()[0]:
+            return False
+        cr.execute("LOCK TABLE ecrm_contact_stats_data IN SHARE ROW EXCLUSIVE MODE")
+        cr.execute("SELECT EXISTS (SELECT 1 FROM ecrm_contact_stats_data)")
+        return not cr.fetchone()[0]
 
     @api.model
     def _ecrm_after_contact_stats(self, partner_ids):

@@ -112,12 +112,15 @@ class TestAnomalies(EcrmCommon):
         self.order(self.dropper, 50.0, 1)
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("UPDATE res_partner SET monetary_total = monetary_total + 500 WHERE id = ANY(%s)", self.steady.ids)
+            SQL(
+                "UPDATE ecrm_contact_stats_data SET monetary_total = monetary_total + 500 WHERE partner_id = ANY(%s)",
+                self.steady.ids,
+            )
         )
         # Darius's statistics date from before his last order changed: only waiting for the refresh
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner SET contact_stats_date = %s WHERE id = ANY(%s)",
+                "UPDATE ecrm_contact_stats_data SET contact_stats_date = %s WHERE partner_id = ANY(%s)",
                 self.now - timedelta(hours=1),
                 self.dropper.ids,
             )

@@ -60,19 +60,22 @@ class TestClusters(EcrmCommon):
             cls.env.cr.execute(
                 SQL(
                     """
-                UPDATE res_partner p
-                   SET purchase_count = %s, monetary_total = %s * (1 + 0.01 * v.rank),
-                       last_purchase_date = %s::timestamp - interval '1 day' * v.rank,
-                       lifecycle_stage = %s, contact_stats_date = %s
-                  FROM unnest(%s::int[]) WITH ORDINALITY AS v(id, rank)
-                 WHERE p.id = v.id
+                WITH v AS (SELECT * FROM unnest(%s::int[]) WITH ORDINALITY AS v(id, rank))
+                INSERT INTO ecrm_contact_stats_data AS d (partner_id, lifecycle_stage, purchase_count, monetary_total,
+                                                          last_purchase_date, contact_stats_date)
+                SELECT v.id, %s, %s, %s * (1 + 0.01 * v.rank), %s::timestamp - interval '1 day' * v.rank, %s FROM v
+                ON CONFLICT (partner_id) DO UPDATE
+                   SET lifecycle_stage = excluded.lifecycle_stage,
+                       purchase_count = excluded.purchase_count, monetary_total = excluded.monetary_total,
+                       last_purchase_date = excluded.last_purchase_date,
+                       contact_stats_date = excluded.contact_stats_date
                 """,
+                    partners.ids,
+                    "repeat" if purchases else "latent",
                     purchases,
                     spend,
                     now - timedelta(days=recency) if recency is not None else None,
-                    "repeat" if purchases else "latent",
                     now,
-                    partners.ids,
                 )
             )
         cls.env["ecrm.touchpoint"].create(touchpoints)
@@ -80,7 +83,10 @@ class TestClusters(EcrmCommon):
         cls.planted = Partner.concat(*cls.groups.values())
         cls.env.flush_all()
         cls.env.cr.execute(
-            SQL("UPDATE res_partner SET lifecycle_stage = NULL WHERE NOT (id = ANY(%s))", cls.planted.ids)
+            SQL(
+                "UPDATE ecrm_contact_stats_data SET lifecycle_stage = NULL WHERE NOT (partner_id = ANY(%s))",
+                cls.planted.ids,
+            )
         )
         cls.env.invalidate_all()
         cls.category = cls.env["product.category"].create({"name": "Office chairs"})
@@ -190,7 +196,7 @@ class TestClusters(EcrmCommon):
         self.assertFalse(first.cluster_ids, "no cluster is left behind in the old run")
 
     def test_too_few_customers(self):
-        self.env.cr.execute(SQL("UPDATE res_partner SET lifecycle_stage = NULL"))
+        self.env.cr.execute(SQL("UPDATE ecrm_contact_stats_data SET lifecycle_stage = NULL"))
         self.env.invalidate_all()
         with self.assertRaisesRegex(UserError, "clustering needs at least"):
             self.run_clustering()

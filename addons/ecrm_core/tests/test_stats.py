@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import tagged
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 from .common import EcrmCommon
 
@@ -105,6 +107,178 @@ class TestStats(EcrmCommon):
         self.assertEqual(Partner._ecrm_compute_contact_stats(self.customer.ids), 1)
         self.assertEqual(self.customer.touchpoint_count_30d, 2)
         self.assertEqual(self.customer_2.touchpoint_count_30d, 0, "not refreshed yet")
+
+    def test_statistics_search_sort_and_sum_from_their_own_table(self):
+        """The figures live in ecrm_contact_stats_data, yet filters, sorting and totals on res.partner still work."""
+        Partner = self.env["res.partner"]
+        self.order(self.customer, 20, 250.0)
+        self.order(self.customer_2, 30, 900.0)
+        Partner._ecrm_compute_contact_stats()
+        newcomer = Partner.create({"name": "Not counted yet"})
+        both = self.customer | self.customer_2
+        self.assertEqual(
+            Partner.search([("id", "in", both.ids)], order="monetary_total desc"), self.customer_2 | self.customer
+        )
+        self.assertEqual(Partner.search([("id", "in", both.ids), ("monetary_total", ">", 500)]), self.customer_2)
+        # a contact without a statistics row reads as no purchase and is found as such (segments use such domains)
+        self.assertEqual(newcomer.purchase_count, 0)
+        self.assertFalse(newcomer.last_purchase_date)
+        self.assertIn(newcomer, Partner.search([("purchase_count", "=", 0)]))
+        self.assertIn(newcomer, Partner.search([("last_purchase_date", "=", False)]))
+        self.assertNotIn(self.customer, Partner.search([("purchase_count", "=", 0)]))
+        groups = Partner.read_group([("id", "in", both.ids)], ["monetary_total:sum"], [])
+        self.assertAlmostEqual(groups[0]["monetary_total"], 1150.0)
+        self.assertTrue(Partner.fields_get(["monetary_total"], ["sortable"])["monetary_total"]["sortable"])
+        # no longer columns of res_partner: rewriting the figures does not rewrite the partners
+        self.env.cr.execute(
+            "SELECT 1 FROM information_schema.columns"
+            " WHERE table_name = 'res_partner' AND column_name = 'monetary_total'"
+        )
+        self.assertFalse(self.env.cr.fetchall())
+
+    def stats_row(self, partner):
+        self.env.cr.execute(
+            SQL(
+                "SELECT lifecycle_stage, purchase_count, monetary_total FROM ecrm_contact_stats_data"
+                " WHERE partner_id = %s",
+                partner.id,
+            )
+        )
+        return self.env.cr.fetchone()
+
+    def test_lifecycle_stage_in_the_statistics_table(self):
+        """C5: the stage lives with the figures, yet reads, filters, sorts and groups on res.partner as before."""
+        Partner = self.env["res.partner"]
+        latent, new, repeat, silent = Partner.create([{"name": n} for n in ("Latent", "New", "Repeat", "Silent")])
+        self.touch(latent, 3, "web_visit")
+        self.order(new, 10, 80.0)
+        self.order(repeat, 10, 120.0)
+        self.order(repeat, 40, 100.0)
+        # the first run after install or upgrade finds the table empty and fills it with a plain INSERT
+        self.env.cr.execute("DELETE FROM ecrm_contact_stats_data")
+        filled = Partner._ecrm_compute_contact_stats()
+        self.env.cr.execute("SELECT count(*) FROM res_partner")
+        self.assertEqual(filled, self.env.cr.fetchone()[0], "a row for every partner, archived ones too")
+        self.assertEqual(Partner._ecrm_compute_contact_stats(), 0, "the upsert path finds nothing changed")
+        people = latent | new | repeat | silent
+        self.assertEqual(people.mapped("lifecycle_stage"), ["latent", "new", "repeat", False])
+        self.assertEqual(self.stats_row(repeat), ("repeat", 2, 220.0))
+        self.assertFalse(column_exists(self.env.cr, "res_partner", "lifecycle_stage"), "no res_partner rewrite")
+        # filters, as the "Latent customers" menu and the segments use them
+        scope = [("id", "in", people.ids)]
+        self.assertEqual(Partner.search(scope + [("lifecycle_stage", "=", "latent")]), latent)
+        self.assertEqual(Partner.search(scope + [("lifecycle_stage", "in", ["new", "repeat"])]), new | repeat)
+        self.assertEqual(Partner.search(scope + [("lifecycle_stage", "=", False)]), silent)
+        self.assertEqual(Partner.search(scope + [("lifecycle_stage", "!=", "latent")]), new | repeat | silent)
+        self.assertEqual(Partner.search(scope + [("monetary_total", ">", 100)]), repeat)
+        self.assertEqual(Partner.search(scope + [("purchase_count", ">=", 1)]), new | repeat)
+        # sorting (list view column headers) and grouping (list and pivot group-bys)
+        self.assertEqual(
+            Partner.search(scope, order="lifecycle_stage, id").ids, [latent.id, new.id, repeat.id, silent.id]
+        )
+        self.assertEqual(Partner.search(scope, order="monetary_total desc, id").ids[:2], [repeat.id, new.id])
+        described = Partner.fields_get(["lifecycle_stage"], ["sortable", "groupable"])["lifecycle_stage"]
+        self.assertTrue(described["sortable"] and described["groupable"])
+        groups = Partner.read_group(scope, ["monetary_total:sum"], ["lifecycle_stage"])
+        self.assertEqual(
+            {g["lifecycle_stage"]: (g["lifecycle_stage_count"], g["monetary_total"]) for g in groups},
+            {"latent": (1, 0.0), "new": (1, 80.0), "repeat": (1, 220.0), False: (1, 0.0)},
+        )
+        web = Partner.web_read_group(scope, ["purchase_count:sum"], ["lifecycle_stage"])
+        self.assertEqual(web["length"], 4)
+        self.assertEqual(
+            dict(Partner._read_group(scope, ["lifecycle_stage"], ["__count"])),
+            {"latent": 1, "new": 1, "repeat": 1, False: 1},
+        )
+
+    def test_lifecycle_stage_written_by_code(self):
+        """Contacts made from events or referrals are created "latent"; the next run derives the stage again."""
+        Partner = self.env["res.partner"]
+        newcomers = Partner.create([{"name": "Event Person", "lifecycle_stage": "latent"}, {"name": "No Stage"}])
+        newcomer, plain = newcomers
+        self.assertEqual(self.stats_row(newcomer), ("latent", None, None), "only the stage is known yet")
+        self.assertIsNone(self.stats_row(plain), "no row for a contact without a stage or statistics")
+        newcomers.invalidate_recordset()
+        self.assertEqual(newcomers.mapped("lifecycle_stage"), ["latent", False])
+        self.assertEqual((newcomer.purchase_count, newcomer.last_purchase_date), (0, False))
+        self.assertEqual(Partner.search([("lifecycle_stage", "=", "latent"), ("id", "in", newcomers.ids)]), newcomer)
+        plain.write({"lifecycle_stage": "new"})
+        newcomer.write({"lifecycle_stage": False})
+        newcomers.invalidate_recordset()
+        self.assertEqual(newcomers.mapped("lifecycle_stage"), [False, "new"])
+        # no touchpoint, no order: the statistics run sets both straight and fills the figures
+        self.touch(newcomer, 1, "form")
+        self.assertEqual(Partner._ecrm_compute_contact_stats(newcomers.ids), 2)
+        self.assertEqual(newcomers.mapped("lifecycle_stage"), ["latent", False])
+        self.assertEqual(self.stats_row(plain), (None, 0, 0.0))
+
+    def test_deleted_partner_loses_its_row_at_the_next_full_run(self):
+        Partner = self.env["res.partner"]
+        leaving = Partner.create({"name": "Leaving", "lifecycle_stage": "latent"})
+        self.touch(leaving, 2, "chat")
+        Partner._ecrm_compute_contact_stats()
+        self.assertEqual(self.stats_row(leaving)[0], "latent")
+        leaving_id = leaving.id
+        leaving.unlink()
+        Partner._ecrm_compute_contact_stats(self.customer.ids)
+        self.assertEqual(
+            self.env["ecrm.contact.stats"].search_count([("partner_id", "=", leaving_id)]), 0, "never shown"
+        )
+        Partner._ecrm_compute_contact_stats()
+        self.env.cr.execute(SQL("SELECT count(*) FROM ecrm_contact_stats_data WHERE partner_id = %s", leaving_id))
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+    def test_other_company_sees_nothing_new(self):
+        """A company-B user finds none of company A's customers through the statistics, stage or their model."""
+        Partner = self.env["res.partner"]
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        user_b = self.env["res.users"].create(
+            {
+                "name": "Bahar B",
+                "login": "bahar_b_stats",
+                "company_id": company_b.id,
+                "company_ids": [Command.set(company_b.ids)],
+                "groups_id": [Command.set([self.env.ref("ecrm_core.group_ecrm_manager").id])],
+            }
+        )
+        own = Partner.create({"name": "Company A buyer", "company_id": self.company.id})
+        self.order(own, 5, 700.0)
+        Partner._ecrm_compute_contact_stats()
+        self.assertEqual(own.lifecycle_stage, "new")
+        as_b = Partner.with_user(user_b).with_company(company_b)
+        self.assertNotIn(own, as_b.search([("monetary_total", ">", 600)]))
+        self.assertNotIn(own, as_b.search([("lifecycle_stage", "=", "new")]))
+        counted = dict(as_b._read_group([("id", "=", own.id)], ["lifecycle_stage"], ["__count"]))
+        self.assertFalse(counted)
+        Stats = self.env["ecrm.contact.stats"]
+        self.assertTrue(Stats.search([("partner_id", "=", own.id)]))
+        self.assertFalse(Stats.with_user(user_b).with_company(company_b).search([("partner_id", "=", own.id)]))
+
+    def test_upgrade_moves_the_old_columns(self):
+        """Upgrading from the version that stored statistics and stage on res_partner keeps them, then drops them."""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            "ALTER TABLE res_partner ADD COLUMN lifecycle_stage varchar, ADD COLUMN monetary_total double precision,"
+            " ADD COLUMN contact_stats_date timestamp"
+        )
+        cr.execute("CREATE INDEX res_partner__lifecycle_stage_index ON res_partner (lifecycle_stage)")
+        cr.execute(
+            SQL(
+                "UPDATE res_partner SET lifecycle_stage = 'loyal', monetary_total = 1234.5, contact_stats_date = %s"
+                " WHERE id = %s",
+                self.now,
+                self.customer.id,
+            )
+        )
+        self.env["ecrm.contact.stats"].init()
+        self.assertEqual(self.stats_row(self.customer), ("loyal", None, 1234.5))
+        for name in ("lifecycle_stage", "monetary_total", "contact_stats_date"):
+            self.assertFalse(column_exists(cr, "res_partner", name))
+        cr.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'res_partner__lifecycle_stage_index'")
+        self.assertFalse(cr.fetchall())
+        self.customer.invalidate_recordset()
+        self.assertEqual((self.customer.lifecycle_stage, self.customer.monetary_total), ("loyal", 1234.5))
 
     def test_cron_and_refresh_button(self):
         self.touch(self.customer_2, 1, "chat")
