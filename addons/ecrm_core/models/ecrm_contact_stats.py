@@ -90,9 +90,10 @@ class EcrmContactStats(models.Model):
                     """
                 INSERT INTO ecrm_contact_stats_data (partner_id, %(names)s)
                 SELECT id, %(names)s FROM res_partner WHERE %(any_value)s
-                ON CONFLICT DO NOTHING
+                ON CONFLICT (partner_id) DO UPDATE SET %(update)s
                 """,
                     names=names,
+                    update=SQL(", ").join(SQL("%s = excluded.%s", SQL.identifier(n), SQL.identifier(n)) for n in old),
                     any_value=SQL(" OR ").join(SQL("%s IS NOT NULL", SQL.identifier(name)) for name in old),
                 )
             )

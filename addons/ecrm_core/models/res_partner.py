@@ -99,7 +99,7 @@ class ResPartner(models.Model):
         string="Mobile (E.164)", compute="_compute_phone_e164", store=True, index="btree_not_null"
     )
     # Contact history statistics, refreshed for the whole population by _ecrm_compute_contact_stats.
-    # Stored in ecrm_contact_stats_data (see ecrm.contact.stats), read, searched and sorted from here.
+    # Stored in ecrm_contact_stats_data (see ecrm.contact.stats), read, searched, sorted and grouped from here.
     first_touchpoint_date = fields.Datetime(compute="_compute_contact_stats", search="_search_first_touchpoint_date")
     last_touchpoint_date = fields.Datetime(compute="_compute_contact_stats", search="_search_last_touchpoint_date")
     touchpoint_count_30d = fields.Integer(
@@ -444,19 +444,28 @@ class ResPartner(models.Model):
 
     @api.model
     def _ecrm_compute_contact_stats(self, partner_ids=None):
-        """Refresh contact statistics and lifecycle stage in one statement for the population.
+        """Refresh contact statistics and lifecycle stage of the population (or of ``partner_ids``), set-based.
 
         Everything goes into ecrm_contact_stats_data, not res_partner (a res_partner row is costly
-        to rewrite: see bench/RESULTS.md), and only the rows whose values changed are written.
-        With ``partner_ids`` None, the rows of partners deleted since the last run go too.
-        Returns the number of partners whose figures or stage changed.
+        to rewrite: see bench/RESULTS.md), and only the rows whose values changed are written, in
+        one statement. With ``partner_ids`` None, the rows of partners deleted since the last run go
+        too. Returns the number of partners whose figures or stage changed.
         """
         now = fields.Datetime.now()
         self.env.flush_all()
         cr = self.env.cr
         stats = self._ecrm_contact_stats_query(now, partner_ids)
-        # JIT compilation costs more than it saves on this one-off aggregate (measured in bench/RESULTS.md)
+        # JIT compilation costs more than it saves on this one-off aggregate, and with the default 4 MB the
+        # aggregates and sorts of 100,000 partners spill to disk (both measured in bench/RESULTS.md)
         cr.execute("SET LOCAL jit = off")
+        cr.execute("SELECT current_setting('work_mem')")
+        work_mem = cr.fetchone()[0]
+        cr.execute("SET LOCAL work_mem = '32MB'")
+        # The aggregate goes into a temporary table first: PostgreSQL runs a SELECT feeding an INSERT
+        # (or any writing statement) without parallel workers, a CREATE TABLE AS with them, which halves
+        # the aggregation of 2,000,000 touchpoints on 2 cores (see bench/RESULTS.md).
+        cr.execute("DROP TABLE IF EXISTS pg_temp.ecrm_contact_stats_new")
+        cr.execute(SQL("CREATE TEMPORARY TABLE ecrm_contact_stats_new ON COMMIT DROP AS %s", stats))
         columns = SQL(", ").join(SQL.identifier(name) for name in ("partner_id", *CONTACT_STATS_COLUMNS))
         values = SQL(
             "v.id, v.first_date, v.last_date, v.c30, v.c90, v.c365, v.last_purchase, v.purchases, v.total, "
@@ -464,14 +473,14 @@ class ResPartner(models.Model):
             now,
         )
         if self._ecrm_lock_empty_contact_stats():
-            # First run (install, upgrade): a plain INSERT in id order, which appends to the primary key's index
-            # instead of probing it for each row as an upsert does.
+            # First run (install, upgrade): a plain INSERT in id order, which appends to the primary key's
+            # index instead of probing it for each row as an upsert does (measured in bench/RESULTS.md)
             cr.execute(
                 SQL(
-                    "INSERT INTO ecrm_contact_stats_data (%s) SELECT %s FROM (%s) v ORDER BY v.id RETURNING partner_id",
+                    "INSERT INTO ecrm_contact_stats_data (%s) SELECT %s FROM ecrm_contact_stats_new v ORDER BY v.id"
+                    " RETURNING partner_id",
                     columns,
                     values,
-                    stats,
                 )
             )
         else:
@@ -479,13 +488,13 @@ class ResPartner(models.Model):
             if partner_ids is None:
                 # rows of partners deleted since the last run
                 gone = SQL(
-                    """, gone AS (
+                    """WITH gone AS (
                     DELETE FROM ecrm_contact_stats_data d
                      WHERE NOT EXISTS (SELECT 1 FROM res_partner p WHERE p.id = d.partner_id)
                 )"""
                 )
-            # the comparison is a join (one hash join for the whole population), not an upsert probing the
-            # index for every partner: the nightly run, where little changes, writes only what did
+            # the comparison is one hash join, not an upsert probing the index for every partner: the
+            # nightly run, where little changes, writes only what did
             old = SQL(
                 "d.first_touchpoint_date, d.last_touchpoint_date, d.touchpoint_count_30d, d.touchpoint_count_90d, "
                 "d.touchpoint_count_365d, d.last_purchase_date, d.purchase_count, d.monetary_total, "
@@ -498,17 +507,16 @@ class ResPartner(models.Model):
             cr.execute(
                 SQL(
                     """
-                WITH v AS (%(stats)s)%(gone)s
+                %(gone)s
                 INSERT INTO ecrm_contact_stats_data AS d (%(columns)s)
                 SELECT %(values)s
-                  FROM v
+                  FROM ecrm_contact_stats_new v
                   LEFT JOIN ecrm_contact_stats_data d ON d.partner_id = v.id
                  WHERE d.partner_id IS NULL OR (%(old)s) IS DISTINCT FROM (%(new)s)
                  ORDER BY v.id
                 ON CONFLICT (partner_id) DO UPDATE SET %(update)s
                 RETURNING d.partner_id
                 """,
-                    stats=stats,
                     gone=gone,
                     columns=columns,
                     values=values,
@@ -521,6 +529,8 @@ class ResPartner(models.Model):
                 )
             )
         changed_ids = [row[0] for row in cr.fetchall()]
+        cr.execute("DROP TABLE ecrm_contact_stats_new")
+        cr.execute(SQL("SELECT set_config('work_mem', %s, true)", work_mem))
         self.invalidate_model(list(CONTACT_STATS_COLUMNS))
         self._ecrm_after_contact_stats(changed_ids)
         return len(changed_ids)
