@@ -368,7 +368,11 @@ class ResPartner(models.Model):
             ids = list(partner_ids)
             only = SQL("WHERE p.id = ANY(%s)", ids)
             only_tp = SQL("WHERE t.partner_id = ANY(%s) OR t.commercial_partner_id = ANY(%s)", ids, ids)
-            only_so = SQL("AND (p.id = ANY(%s) OR p.commercial_partner_id = ANY(%s))", ids, ids)
+            only_so = SQL(
+                "AND o.partner_id IN (SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) OR %s)",
+                ids,
+                SQL("p.commercial_partner_id = ANY(%s)", ids),
+            )
         return SQL(
             """
             WITH tp0 AS (
@@ -389,13 +393,17 @@ class ResPartner(models.Model):
                  UNION ALL
                 SELECT commercial_partner_id, first_date, last_date, c30, c90, c365, inbound, mail_in, mail_out
                   FROM tp0 WHERE commercial_partner_id <> partner_id
-            ), so0 AS (
-                SELECT o.partner_id, p.commercial_partner_id,
+            ), so00 AS (
+                -- grouped by customer first, then joined to res_partner for the commercial partner: a join of
+                -- 30,000 customers instead of 125,000 orders in the bench
+                SELECT o.partner_id,
                        max(o.date_order) AS last_purchase, count(*) AS purchases,
                        sum(o.amount_untaxed / NULLIF(o.currency_rate, 0)) AS total
-                  FROM sale_order o JOIN res_partner p ON p.id = o.partner_id
+                  FROM sale_order o
                  WHERE o.state = 'sale' %(only_so)s
-                 GROUP BY o.partner_id, p.commercial_partner_id
+                 GROUP BY o.partner_id
+            ), so0 AS (
+                SELECT so00.*, p.commercial_partner_id FROM so00 JOIN res_partner p ON p.id = so00.partner_id
             ), so AS (
                 SELECT partner_id, last_purchase, purchases, total FROM so0
                  UNION ALL
