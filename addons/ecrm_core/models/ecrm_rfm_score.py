@@ -199,14 +199,16 @@ class EcrmRfmScore(models.Model):
         """Whether ecrm_rfm_score_data is still as ``init`` made it, so a new table can take its place.
 
         True when it has only the columns of DATA_COLUMNS, its primary key as its only index, no
-        trigger, no foreign key pointing at it, and no view but ecrm_rfm_score reading it: replacing
-        it then loses nothing. Another addon that adds any of these makes the first run insert instead.
+        trigger, no foreign key pointing at it, no privileges granted to other roles, and no view but
+        ecrm_rfm_score reading it: replacing it then loses nothing. Another addon or a database
+        administrator who adds any of these makes the first run insert instead.
         """
         self.env.cr.execute(
             SQL(
                 """
-            SELECT (SELECT count(*) FROM pg_attribute
-                     WHERE attrelid = t.oid AND attnum > 0 AND NOT attisdropped) = %(columns)s
+            SELECT t.relacl IS NULL
+                   AND (SELECT count(*) FROM pg_attribute
+                         WHERE attrelid = t.oid AND attnum > 0 AND NOT attisdropped) = %(columns)s
                    AND (SELECT count(*) FROM pg_index WHERE indrelid = t.oid) = 1
                    AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = t.oid)
                    AND NOT EXISTS (SELECT FROM pg_constraint WHERE confrelid = t.oid)
