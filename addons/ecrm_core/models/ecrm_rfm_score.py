@@ -124,14 +124,21 @@ class EcrmRfmScore(models.Model):
         scoring_settings = {"enable_hashagg": "off", "parallel_setup_cost": "0", "parallel_tuple_cost": "0"}
         saved = self._set_settings(settings)
         cr.execute("SELECT EXISTS (SELECT FROM ecrm_rfm_score_data)")
-        empty = not cr.fetchone()[0]
-        if empty and self._data_table_is_replaceable():
+        if not cr.fetchone()[0] and self._data_table_is_replaceable():
             # the first run: the scores go straight into a new table, which then replaces the empty one
             changed = self._fill_new_data_table(scores, scoring_settings)
-            self._set_settings(saved)
-            self.invalidate_model()
-            self.env["res.partner"].invalidate_model(self.env["res.partner"]._ecrm_rfm_fields())
-            return changed
+        else:
+            changed = self._write_changed_scores(scores, scoring_settings)
+        # (on an error the transaction rolls back, and these settings with it)
+        self._set_settings(saved)
+        self.invalidate_model()
+        self.env["res.partner"].invalidate_model(self.env["res.partner"]._ecrm_rfm_fields())
+        return changed
+
+    @api.model
+    def _write_changed_scores(self, scores, scoring_settings):
+        """Write the new, changed and gone rows of ``scores`` into ecrm_rfm_score_data; returns their number."""
+        cr = self.env.cr
         saved_scoring = self._set_settings(scoring_settings)
         # Nightly: one statement scores everyone and compares with the stored scores, and only the new, changed
         # and gone rows land in a temporary table (usually a few). It is a CREATE TABLE ... AS, which may run its
@@ -186,12 +193,8 @@ class EcrmRfmScore(models.Model):
                 """
             )
         cr.execute("DROP TABLE ecrm_rfm_new")
-        # (on an error the transaction rolls back, and these settings with it)
-        self._set_settings(saved)
         if changed > 1000:  # keep the planner's view of the table right for the next run and the searches
             cr.execute("ANALYZE ecrm_rfm_score_data")
-        self.invalidate_model()
-        self.env["res.partner"].invalidate_model(self.env["res.partner"]._ecrm_rfm_fields())
         return changed
 
     @api.model
