@@ -4,12 +4,13 @@ rfm
     RFM scores of 200,000 customers from 500,000 confirmed orders of 4 lines each (2,000,000
     order lines); every customer bought at least once (our own buyer choice over the
     generator's steps, see ``_generate_customers``). Ours: ``res.partner._ecrm_compute_rfm()``,
-    which scores everyone in one statement (NTILE quintiles, equal figures sharing the lowest)
-    into a temporary table, where it may use parallel workers, and writes
-    ``ecrm_rfm_score_data`` from it, measured twice: from empty scores (the first run: every
-    row inserted) and nightly (the cron's usual case, here with nothing changed: every row
-    compared, none written). Also reported: the scoring SELECT alone, fetched like the
-    baseline. Baseline: the bare aggregate, max date, count and sum per customer over the same
+    which scores everyone in one statement (NTILE quintiles, equal figures sharing the lowest),
+    a CREATE TABLE ... AS that may use parallel workers, measured twice: from empty scores (the
+    first run: the statement fills a new table that replaces the empty ``ecrm_rfm_score_data``,
+    its primary key built after) and nightly (the cron's usual case, here with nothing changed:
+    the statement compares every customer with the stored row, and only the changed rows, here
+    none, go to a temporary table and are written). Also reported: the scoring SELECT alone,
+    fetched like the baseline. Baseline: the bare aggregate, max date, count and sum per customer over the same
     window, fetched (PostgreSQL may run it with parallel workers; a statement that writes
     cannot use them). Target (the issue's): ours / baseline <= 2.0, from empty and nightly;
     the JSON line reports the from-empty run, the worse of the two.

@@ -775,13 +775,15 @@ class ResPartner(models.Model):
             # would otherwise all fall back to the quintile where that day starts. Amounts are sorted and
             # compared as float8, which sorts 200,000 of them in half the time of numeric; amounts have
             # two decimals, so distinct amounts stay distinct and in the same order: the same scores.
+            # Each amount is converted once, in customer.amount_float: PostgreSQL converts a numeric to
+            # float8 through its text form, and five conversions per customer cost more than the sorts.
             scores = SQL(
                 """
                 WITH edge AS MATERIALIZED (  -- one row of twelve figures: the arrays are read once, not per customer
                     SELECT %(edges)s
                       FROM (SELECT count(*) AS n, array_agg(last_ordered ORDER BY last_ordered) AS r,
                                    array_agg(orders::integer ORDER BY orders::integer) AS f,
-                                   array_agg(amount::float8 ORDER BY amount::float8) AS m
+                                   array_agg(amount_float ORDER BY amount_float) AS m
                               FROM customer) a
                 )
                 SELECT c.*, %(r)s AS r, %(f)s AS f, %(m)s AS m
@@ -802,7 +804,7 @@ class ResPartner(models.Model):
                 ),
                 r=self._ecrm_quintile_sql("c.last_ordered", "r"),
                 f=self._ecrm_quintile_sql("c.orders", "f"),
-                m=self._ecrm_quintile_sql("c.amount::float8", "m"),
+                m=self._ecrm_quintile_sql("c.amount_float", "m"),
             )
         # the segment of each R/F cell, looked up as grid[(r - 1) * 5 + f]: a join with a VALUES list
         # would do too, but would make the planner expect a hundred rows instead of the population
@@ -814,7 +816,8 @@ class ResPartner(models.Model):
             customer AS (
                 SELECT p.commercial_partner_id AS partner_id, max(pu.ordered) AS last_ordered,
                        max(pu.ordered)::date AS last_day, count(*) AS orders,
-                       round(COALESCE(sum(pu.amount), 0)::numeric, 2) AS amount
+                       round(COALESCE(sum(pu.amount), 0)::numeric, 2) AS amount,
+                       round(COALESCE(sum(pu.amount), 0)::numeric, 2)::float8 AS amount_float
                   FROM purchase pu
                   JOIN res_partner p ON p.id = pu.partner_id
                  GROUP BY p.commercial_partner_id

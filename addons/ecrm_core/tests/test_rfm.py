@@ -3,11 +3,13 @@
 import random
 from datetime import timedelta
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..tools import rfm
 from .rfm_common import RfmCommon
@@ -189,6 +191,48 @@ class TestRfm(RfmCommon):
         self.env.cr.execute("SELECT count(*) FROM ecrm_rfm_score_data WHERE partner_id = %s", [gone.id])
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         self.assertEqual(self.scores()["A"], (5, 5, 5, "champions"))
+
+    def test_first_run_fills_a_new_table_unless_another_object_reads_it(self):
+        # The first run scores into a new table that takes the empty one's place (see _fill_new_data_table); it
+        # must give the same scores, the primary key and NOT NULL columns, and keep the view working.
+        Partner, cr = self.env["res.partner"], self.env.cr
+        cr.execute("DELETE FROM ecrm_rfm_score_data")
+        cr.execute("SELECT 'ecrm_rfm_score_data'::regclass::oid")
+        old_table = cr.fetchone()[0]
+        self.assertGreaterEqual(Partner._ecrm_compute_rfm(), 10)
+        cr.execute("SELECT 'ecrm_rfm_score_data'::regclass::oid")
+        self.assertNotEqual(cr.fetchone()[0], old_table, "the first run should have filled a new table")
+        expected = self.scores()
+        self.assertEqual(expected["A"], (5, 5, 5, "champions"))
+        self.assertEqual(expected["J"], (1, 3, 5, "at_risk"))
+        cr.execute(
+            """
+            SELECT array_agg(a.attname::text ORDER BY a.attname) FILTER (WHERE a.attnotnull),
+                   (SELECT array_agg(i.indisprimary) FROM pg_index i WHERE i.indrelid = a.attrelid)
+              FROM pg_attribute a
+             WHERE a.attrelid = 'ecrm_rfm_score_data'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+             GROUP BY a.attrelid
+            """
+        )
+        self.assertEqual(
+            cr.fetchone(),
+            (["frequency_score", "monetary_score", "partner_id", "recency_score", "rfm_segment"], [True]),
+        )
+        with self.assertRaises(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"), cr.savepoint():
+            cr.execute("INSERT INTO ecrm_rfm_score_data SELECT * FROM ecrm_rfm_score_data LIMIT 1")
+        self.assertEqual(Partner._ecrm_compute_rfm(), 0)
+        # another addon's view reads the table: the first run leaves the table in place and inserts instead
+        cr.execute("DELETE FROM ecrm_rfm_score_data")
+        cr.execute("CREATE VIEW ecrm_rfm_test_reader AS SELECT partner_id FROM ecrm_rfm_score_data")
+        cr.execute("SELECT 'ecrm_rfm_score_data'::regclass::oid")
+        kept_table = cr.fetchone()[0]
+        self.assertGreaterEqual(Partner._ecrm_compute_rfm(), 10)
+        cr.execute("SELECT 'ecrm_rfm_score_data'::regclass::oid")
+        self.assertEqual(cr.fetchone()[0], kept_table)
+        self.env["ecrm.rfm.score"].invalidate_model()
+        self.assertEqual(self.scores(), expected)
+        cr.execute("SELECT count(*) FROM ecrm_rfm_test_reader")
+        self.assertGreaterEqual(cr.fetchone()[0], 10)
 
     def test_bad_settings_are_refused(self):
         settings = self.env["res.config.settings"].create({})
