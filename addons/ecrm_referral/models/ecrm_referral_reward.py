@@ -196,7 +196,8 @@ class EcrmReferralReward(models.Model):
         return rewards
 
     def _apply_caps(self):
-        """Cut new rewards to the program's cap per referrer and budget per period, in one statement.
+        """Cut new rewards to the program's cap per referrer and budget per period, in one statement,
+        after locking the capped programs so that concurrent transactions count each other's rewards.
 
         Running totals go in the order the rewards were created: the first rewards of a period
         are paid in full, the one crossing the cap is cut, the later ones get nothing (and are
