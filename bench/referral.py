@@ -13,10 +13,12 @@ referral_rewards. Headline figure, the reward computation: ours runs the product
 paths, with all program rules, sorted by the ledger's unique key) and fetches every row.
 Baseline: a single-level join, order -> buyer's direct referrer -> level-1 reward, with the
 same columns, the same program rules and the same sort, every row fetched. Both under the
-work_mem the product sets for the statement. Second figure, the full write: ours is
+work_mem the product sets for the statement; rows are sent to the client with COPY (text), and
+also timed as Python tuples (fetchall). Second figure, the full write: ours is
 ``_create_for_orders(all order ids)`` (all levels into the ledger, with the unique constraint,
 ON CONFLICT, RETURNING and the caps check); the baseline is the same INSERT of the single-level
-rows into the same ledger. All four are interleaved in each round, each run is rolled back,
+rows into the same ledger. A what-if (not the product): ours without the foreign keys of the
+four denormalised columns. All are interleaved in each round, each run is rolled back,
 and the median of --repeat rounds is reported.
 
 referral_cycle. Ours: the cycle check ``ecrm.referral._check_no_cycle`` made before each
