@@ -87,15 +87,64 @@ class EcrmReferralReward(models.Model):
     # Set-based creation
     # ------------------------------------------------------------------
     @api.model
+    def _reward_values_query(self, order_ids):
+        """The reward computation for confirmed orders, as one SELECT (V3).
+
+        It yields one row per (order, up-line level) that earns a reward, with every column of
+        ``REWARD_COLUMNS``, under all the program's rules: active network program, the program's
+        depth and levels, minimum amount, first purchase or every purchase, the risk threshold
+        and the hold period. Each buyer's up-line is read from the stored ancestor path of their
+        referral, so all levels cost one join, not one join per level.
+
+        The qualifying orders are sorted by (referral, order) before their up-line is unnested,
+        so the rows come out in the order of the ledger's unique key (referral, order, level)
+        without sorting the wide reward rows (five times as many; a sort that outgrew work_mem).
+        ``_create_for_orders`` inserts exactly these rows; the bench (referral_rewards) times this
+        query against a single-level join.
+        """
+        return SQL(
+            """
+            SELECT b.referral_id, b.referred_id, b.order_id, a.level, a.ancestor, b.program_id, b.company_id,
+                   b.currency_id, b.amount_untaxed,
+                   ROUND((b.amount_untaxed * lv.reward_percent / 100.0 + COALESCE(lv.reward_fixed, 0))::numeric, 2),
+                   b.reward_kind, 'purchase', 'pending', b.needs_review, b.hold_until,
+                   %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM (SELECT r.id AS referral_id, r.partner_id AS referred_id, so.id AS order_id,
+                           r.ancestor_path[1:pg.depth] AS up_line, pg.id AS program_id, pg.company_id,
+                           so.currency_id, so.amount_untaxed, pg.reward_kind,
+                           r.risk_score >= pg.risk_threshold AND r.risk_score > 0 AS needs_review,
+                           %(now)s + make_interval(days => pg.hold_days) AS hold_until
+                      FROM sale_order so
+                      JOIN ecrm_referral r ON r.partner_id = so.partner_id
+                      JOIN ecrm_referral_program pg
+                        ON pg.id = r.program_id AND pg.active AND pg.program_type = 'network'
+                     WHERE so.id = ANY(%(orders)s)
+                       AND so.state = 'sale'
+                       AND so.amount_untaxed >= COALESCE(pg.minimum_amount, 0)
+                       AND (pg.purchase_rule = 'every' OR NOT EXISTS (
+                            SELECT 1 FROM sale_order earlier
+                             WHERE earlier.partner_id = so.partner_id AND earlier.state = 'sale'
+                               AND (earlier.date_order, earlier.id) < (so.date_order, so.id)))
+                     ORDER BY r.id, so.id) b
+             CROSS JOIN LATERAL unnest(b.up_line) WITH ORDINALITY AS a(ancestor, level)
+              JOIN ecrm_referral_program_level lv ON lv.program_id = b.program_id AND lv.level = a.level
+            """,
+            now=fields.Datetime.now(),
+            uid=self.env.uid,
+            orders=list(order_ids),
+        )
+
+    @api.model
     def _create_for_orders(self, order_ids):
         """Reward the up-line of the referred customers of confirmed orders, all levels in one statement.
 
-        Orders that earn nothing (no referral, below the minimum, not the first purchase of a
-        first-purchase program) are skipped. Returns the new rewards.
+        Inserts the rows of :meth:`_reward_values_query`. Orders that earn nothing (no referral,
+        below the minimum, not the first purchase of a first-purchase program) are skipped.
+        Returns the new rewards.
 
-        The rows go in sorted by the unique key (referral, order, level), so the unique index is
-        filled in order; ``work_mem`` is raised for this statement only so that the sort of a
-        large batch stays in memory.
+        The rows go in in the order of the unique key (referral, order, level), so the unique
+        index is filled in order; ``work_mem`` is raised for this statement only so that the sort
+        of the orders of a large batch stays in memory.
         """
         if not order_ids:
             return self.browse()
@@ -106,32 +155,12 @@ class EcrmReferralReward(models.Model):
             SQL(
                 """
                 INSERT INTO ecrm_referral_reward (%(columns)s)
-                SELECT r.id, r.partner_id, so.id, a.level, a.ancestor, pg.id, pg.company_id, so.currency_id,
-                       so.amount_untaxed,
-                       ROUND((so.amount_untaxed * lv.reward_percent / 100.0
-                              + COALESCE(lv.reward_fixed, 0))::numeric, 2),
-                       pg.reward_kind, 'purchase', 'pending', r.risk_score >= pg.risk_threshold AND r.risk_score > 0,
-                       %(now)s + make_interval(days => pg.hold_days), %(uid)s, %(uid)s, %(now)s, %(now)s
-                  FROM sale_order so
-                  JOIN ecrm_referral r ON r.partner_id = so.partner_id
-                  JOIN ecrm_referral_program pg ON pg.id = r.program_id AND pg.active AND pg.program_type = 'network'
-                 CROSS JOIN LATERAL unnest(r.ancestor_path[1:pg.depth]) WITH ORDINALITY AS a(ancestor, level)
-                  JOIN ecrm_referral_program_level lv ON lv.program_id = pg.id AND lv.level = a.level
-                 WHERE so.id = ANY(%(orders)s)
-                   AND so.state = 'sale'
-                   AND so.amount_untaxed >= COALESCE(pg.minimum_amount, 0)
-                   AND (pg.purchase_rule = 'every' OR NOT EXISTS (
-                        SELECT 1 FROM sale_order earlier
-                         WHERE earlier.partner_id = so.partner_id AND earlier.state = 'sale'
-                           AND (earlier.date_order, earlier.id) < (so.date_order, so.id)))
-                 ORDER BY r.id, so.id, a.level
+                %(rewards)s
                 ON CONFLICT (referral_id, order_id, level) DO NOTHING
                 RETURNING id
                 """,
                 columns=REWARD_COLUMNS,
-                now=fields.Datetime.now(),
-                uid=self.env.uid,
-                orders=list(order_ids),
+                rewards=self._reward_values_query(order_ids),
             )
         )
         rewards = self.browse([row[0] for row in self.env.cr.fetchall()])
@@ -177,7 +206,8 @@ class EcrmReferralReward(models.Model):
         return rewards
 
     def _apply_caps(self):
-        """Cut new rewards to the program's cap per referrer and budget per period, in one statement.
+        """Cut new rewards to the program's cap per referrer and budget per period, in one statement,
+        after locking the capped programs so that concurrent transactions count each other's rewards.
 
         Running totals go in the order the rewards were created: the first rewards of a period
         are paid in full, the one crossing the cap is cut, the later ones get nothing (and are
@@ -185,8 +215,28 @@ class EcrmReferralReward(models.Model):
         """
         if not self:
             return
-        self.env.cr.execute("SELECT 1 FROM ecrm_referral_program WHERE cap_per_referrer > 0 OR cap_program > 0 LIMIT 1")
-        if not self.env.cr.fetchone():
+        # Serialise the transactions that reward the same capped program: each one writes the
+        # program row (a no-op update) before counting what was already earned. A second
+        # transaction waits for the first; under Odoo's REPEATABLE READ it then fails with a
+        # serialization error, and the retry (odoo.service.model.retrying, for requests and crons)
+        # counts the first one's rewards. Without this, two orders confirmed at the same moment
+        # would both see the cap untouched and both be paid in full.
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE ecrm_referral_program pg SET write_date = pg.write_date
+                  FROM (SELECT id FROM ecrm_referral_program
+                         WHERE id IN (SELECT program_id FROM ecrm_referral_reward WHERE id = ANY(%(ids)s))
+                           AND (cap_per_referrer > 0 OR cap_program > 0)
+                         ORDER BY id
+                           FOR NO KEY UPDATE) locked
+                 WHERE pg.id = locked.id
+             RETURNING pg.id
+                """,
+                ids=self.ids,
+            )
+        )
+        if not self.env.cr.fetchall():
             return
         self.env.cr.execute(
             SQL(

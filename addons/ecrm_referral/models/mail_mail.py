@@ -5,7 +5,23 @@ from markupsafe import Markup
 from odoo import models, tools
 
 DOCUMENT_MODELS = ("sale.order", "account.move")
-NO_FOOTER_MODELS = ("ecrm.referral.invitation",)  # the invitation is itself a referral link
+# Never a footer: the invitation is itself a referral link; the others are system and account mails
+# (password reset, sign-up and portal invitations, the KPI digest, discussion channels, user settings).
+NO_FOOTER_MODELS = (
+    "ecrm.referral.invitation",
+    "res.users",
+    "res.users.settings",
+    "portal.wizard",
+    "portal.wizard.user",
+    "digest.digest",
+    "discuss.channel",
+    "mail.guest",
+)
+# Mails of the conversation about a business document: messages, system notes to followers, automated
+# replies and mails sent from a document's templates. "user_notification" (password mails, activity
+# assignments to employees) never gets one.
+CHATTER_TYPES = ("comment", "notification", "auto_comment")
+DOCUMENT_TYPES = (*CHATTER_TYPES, "email_outgoing")
 RTL_LANGS = ("fa", "ar", "he", "ur", "ps", "ckb")
 UTM = {"utm_source": "referral", "utm_medium": "email"}
 
@@ -14,15 +30,21 @@ class MailMail(models.Model):
     _inherit = "mail.mail"
 
     def _referral_footer_kind(self):
-        """Which footer switch governs this mail: 'mass_mailing', 'documents', 'chatter' or None."""
+        """Which footer switch governs this mail: 'mass_mailing', 'documents', 'chatter' or None (V2).
+
+        Only the kinds the company can switch: mass mailings, quotations and invoices, and the
+        chatter of business documents. System and account mails (password reset, sign-up and
+        portal invitations, digests, discussion channels) and mails about no document get none.
+        """
         self.ensure_one()
-        if self.model in NO_FOOTER_MODELS:
-            return None
         if "mailing_id" in self._fields and self.mailing_id:
             return "mass_mailing"
-        if self.model in DOCUMENT_MODELS:
+        if not self.model or not self.res_id or self.model in NO_FOOTER_MODELS:
+            return None  # no business document: system mails, notifications of nothing in particular
+        message_type = self.mail_message_id.message_type
+        if self.model in DOCUMENT_MODELS and message_type in DOCUMENT_TYPES:
             return "documents"
-        if self.model and self.mail_message_id.message_type in ("comment", "notification", "email_outgoing"):
+        if message_type in CHATTER_TYPES:
             return "chatter"
         return None
 
