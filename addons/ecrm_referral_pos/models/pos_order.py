@@ -17,7 +17,20 @@ class PosOrder(models.Model):
         help="Code of the member who referred this customer, given at the till. When the order is paid the "
         "customer is linked to that member (unless already referred) and the member's up-line is rewarded.",
     )
-    ecrm_referral_reward_ids = fields.One2many("ecrm.referral.reward", "pos_order_id", string="Referral Rewards")
+    # No one2many to the rewards: the POS app loads and reads every field of pos.order as the cashier.
+    ecrm_referral_reward_count = fields.Integer(
+        string="Referral Rewards", compute="_compute_ecrm_referral_reward_count", groups="ecrm_core.group_ecrm_user"
+    )
+
+    def _compute_ecrm_referral_reward_count(self):
+        groups = (
+            self.env["ecrm.referral.reward"]
+            .sudo()
+            ._read_group([("pos_order_id", "in", self.ids)], ["pos_order_id"], ["__count"])
+        )
+        counts = {order.id: count for order, count in groups}
+        for order in self:
+            order.ecrm_referral_reward_count = counts.get(order.id, 0)
 
     # ------------------------------------------------------------------
     # The till: checking a code before it goes on the ticket

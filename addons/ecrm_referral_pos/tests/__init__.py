@@ -1,1 +1,2 @@
 from . import test_referral_pos
+from . import test_referral_pos_tour

@@ -85,7 +85,7 @@ class TestReferralPos(ReferralPosCommon):
                 (3, self.roya, 5.0, 500.0, "pending"),
             ],
         )
-        self.assertEqual(order.ecrm_referral_reward_ids, rewards)
+        self.assertEqual(order.ecrm_referral_reward_count, 3)
         self.assertFalse(rewards.order_id)
         self.assertTrue(all(r.hold_until > fields.Datetime.now() + timedelta(days=13) for r in rewards))
         self.Reward._cron_approve()
@@ -154,3 +154,26 @@ class TestReferralPos(ReferralPosCommon):
         self.assertEqual(
             self.env["pos.order"].search([("ecrm_referral_code", "!=", False), ("id", "=", order.id)]), order
         )
+
+    def test_cashier_without_ecrm_rights(self):
+        """A cashier has no eCRM rights: checking a code and paying the ticket still work, and the
+        synchronised order read back by the till carries no eCRM data."""
+        cashier = self.env["res.users"].create(
+            {
+                "name": "Shop Cashier",
+                "login": "ecrm_shop_cashier",
+                "groups_id": [
+                    (6, 0, [self.env.ref("base.group_user").id, self.env.ref("point_of_sale.group_pos_user").id])
+                ],
+            }
+        )
+        self.assertFalse(cashier.has_group("ecrm_core.group_ecrm_user"))
+        self.env = self.env(user=cashier)
+        self.assertTrue(self.check(self.sara.referral_code, self.kian)["ok"])
+        order = self.sync_order(self.kian, 200.0, code=self.sara.referral_code)
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(self.kian.sudo().referrer_id, self.sara)
+        self.assertEqual(len(self.Reward.sudo().search([("pos_order_id", "=", order.id)])), 3)
+        data = order.read_pos_data([], self.config.id)["pos.order"][0]
+        self.assertEqual(data["ecrm_referral_code"], self.sara.referral_code)
+        self.assertNotIn("ecrm_referral_reward_count", data)
