@@ -1,6 +1,7 @@
 import { ControlButtons } from "@point_of_sale/app/screens/product_screen/control_buttons/control_buttons";
 import { TextInputPopup } from "@point_of_sale/app/utils/input_popups/text_input_popup";
 import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { ConnectionLostError } from "@web/core/network/rpc";
 import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
 
@@ -20,10 +21,23 @@ patch(ControlButtons.prototype, {
                     order.uiState.ecrmReferrer = false;
                     return;
                 }
-                const result = await this.pos.data.call("pos.order", "ecrm_check_referral_code", [
-                    code,
-                    order.get_partner()?.id || false,
-                ]);
+                let result;
+                try {
+                    result = await this.pos.data.call("pos.order", "ecrm_check_referral_code", [
+                        code,
+                        order.get_partner()?.id || false,
+                    ]);
+                } catch (error) {
+                    if (!(error instanceof ConnectionLostError)) {
+                        throw error;
+                    }
+                    result = {
+                        ok: false,
+                        error: _t(
+                            "The code cannot be checked while the till is offline; enter it again when the connection is back."
+                        ),
+                    };
+                }
                 if (!result.ok) {
                     this.dialog.add(AlertDialog, {
                         title: _t("Referral code not accepted"),
