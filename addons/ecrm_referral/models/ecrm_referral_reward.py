@@ -67,12 +67,14 @@ class EcrmReferralReward(models.Model):
     ]
 
     def init(self):
-        # Sign-up rewards have no order: one per referral and level. The DROPs remove the indexes of
-        # the first version from databases that have them (the ORM does not drop an index it no longer declares).
+        # Sign-up rewards have no order: one per referral and level (purchase rewards of other sales
+        # channels have no sale order either, hence the reason in the predicate). The DROPs remove the indexes
+        # of earlier versions from databases that have them (the ORM does not drop an index it no longer declares).
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS ecrm_referral_reward_signup_uniq
-                ON ecrm_referral_reward (referral_id, level) WHERE order_id IS NULL;
+            DROP INDEX IF EXISTS ecrm_referral_reward_signup_uniq;
+            CREATE UNIQUE INDEX IF NOT EXISTS ecrm_referral_reward_signup_level_uniq
+                ON ecrm_referral_reward (referral_id, level) WHERE reason = 'signup';
             DROP INDEX IF EXISTS ecrm_referral_reward__referral_id_index;
             DROP INDEX IF EXISTS ecrm_referral_reward__program_id_index;
             DROP INDEX IF EXISTS ecrm_referral_reward__company_id_index;
@@ -192,7 +194,7 @@ class EcrmReferralReward(models.Model):
              LEFT JOIN ecrm_referral_program_level lv ON lv.program_id = pg.id AND lv.level = a.level
                  WHERE r.id = ANY(%(referrals)s)
                    AND (COALESCE(lv.reward_fixed, 0) > 0 OR (a.level = 1 AND COALESCE(pg.signup_reward, 0) > 0))
-                ON CONFLICT (referral_id, level) WHERE order_id IS NULL DO NOTHING
+                ON CONFLICT (referral_id, level) WHERE reason = 'signup' DO NOTHING
                 RETURNING id
                 """,
                 columns=REWARD_COLUMNS,

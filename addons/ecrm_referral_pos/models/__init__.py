@@ -1,0 +1,2 @@
+from . import ecrm_referral_reward
+from . import pos_order
