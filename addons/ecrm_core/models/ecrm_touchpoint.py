@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, drop_index
 
-from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, clean_events, encode_event, has_nul
+from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, clean_events, encode_event, encode_events, has_nul
 from ..tools.routing import NEEDS_ANSWER_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -262,15 +262,15 @@ class EcrmTouchpoint(models.Model):
                 _("%(bad)s of %(total)s events are invalid; nothing was stored.", bad=len(errors), total=len(events)),
                 errors,
             )
-        # the events as received, as JSON text; PostgreSQL text cannot hold a NUL character
-        texts = list(map(encode_event, events))
-        if any(map(has_nul, texts)):
+        # the events as received, as one JSON array; PostgreSQL text cannot hold a NUL character
+        text = encode_events(events)
+        if has_nul(text):
             raise EcrmIngestError(
                 _("Text cannot contain the NUL character (\\u0000); nothing was stored."),
                 [
-                    {"index": index, "external_id": events[index].get("external_id"), "errors": ["text: NUL character"]}
-                    for index, text in enumerate(texts)
-                    if has_nul(text)
+                    {"index": index, "external_id": event.get("external_id"), "errors": ["text: NUL character"]}
+                    for index, event in enumerate(events)
+                    if has_nul(encode_event(event))
                 ],
             )
         Batch = self.env["ecrm.touchpoint.batch"].sudo()
@@ -284,13 +284,9 @@ class EcrmTouchpoint(models.Model):
             }
         )
         if cleaned:
-            # one row for the batch: one JSON text per line (JSON text has no line break of its own)
+            # one row for the batch (compressed by PostgreSQL, see ecrm.touchpoint.inbox)
             self.env.cr.execute(
-                SQL(
-                    "INSERT INTO ecrm_touchpoint_inbox (batch_id, events) VALUES (%s, %s)",
-                    batch.id,
-                    "\n".join(texts),
-                )
+                SQL("INSERT INTO ecrm_touchpoint_inbox (batch_id, events) VALUES (%s, %s)", batch.id, text)
             )
             self.env.ref("ecrm_core.ir_cron_ingest_batches").sudo()._trigger()
         return batch.with_env(self.env)
