@@ -244,9 +244,18 @@ class EcrmTouchpoint(models.Model):
         if not isinstance(events, list):
             raise EcrmIngestError(_("The batch must be a list of events."), [])
         company = self.env.company
-        channels = self.env["ecrm.channel"]._channel_map("code", company)
-        # every currency, active or not (ISO codes are not secret): one query, not a fetch of ~170 records
-        currencies = {name for (name,) in self.env.execute_query(SQL("SELECT name FROM res_currency"))}
+        # one query on this hot path: the codes of the company's and the shared active channels (as
+        # ecrm.channel._channel_map("code") gives them), and every currency, active or not (ISO codes are not secret)
+        self.env["ecrm.channel"].flush_model(["code", "active", "company_id"])
+        channels, currencies = set(), set()
+        for is_channel, name in self.env.execute_query(
+            SQL(
+                "SELECT true, code FROM ecrm_channel WHERE active AND (company_id IS NULL OR company_id = %s) "
+                "UNION ALL SELECT false, name FROM res_currency",
+                company.id,
+            )
+        ):
+            (channels if is_channel else currencies).add(name)
 
         def check(values):
             problems = []

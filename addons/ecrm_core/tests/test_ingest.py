@@ -296,3 +296,31 @@ class TestIngest(EcrmCommon):
         self.assertLess(stored_size * 3, size, "compact JSON of similar events compresses well")
         self.env["ecrm.touchpoint.batch"]._cron_process()
         self.assertEqual((batch.state, batch.created), ("done", 200))
+
+    def test_channel_codes_of_the_company_only(self):
+        """An event may name the company's own or a shared active channel, not another company's or an archived one."""
+        Channel = self.env["ecrm.channel"].sudo()
+        company_b = self.env["res.company"].create({"name": "Ingest Channels B"})
+        Channel.create({"name": "Kiosk B", "code": "kiosk_b", "company_id": company_b.id})
+        Channel.create({"name": "Old Fax", "code": "old_fax", "active": False})
+        Channel.create({"name": "Kiosk A", "code": "kiosk_a", "company_id": self.company.id})
+        with self.assertRaises(EcrmIngestError) as caught:
+            self.ingest(
+                [
+                    event(external_id="k1", email="kaveh@example.com", channel="kiosk_a"),
+                    event(external_id="k2", email="kaveh@example.com", channel="kiosk_b"),
+                    event(external_id="k3", email="kaveh@example.com", channel="old_fax"),
+                    event(external_id="k4", email="kaveh@example.com", channel="website", currency="irr", amount=5),
+                ]
+            )
+        self.assertEqual(
+            [(e["external_id"], e["errors"]) for e in caught.exception.errors],
+            [
+                ("k2", ["channel: unknown channel code 'kiosk_b'"]),
+                ("k3", ["channel: unknown channel code 'old_fax'"]),
+            ],
+        )
+        result = self.ingest([event(external_id="k1", email="kaveh@example.com", channel="kiosk_a")])
+        self.assertEqual(result["created"], 1)
+        stored = self.Touchpoint.sudo().search([("external_id", "=", "k1")])
+        self.assertEqual(stored.channel_id.code, "kiosk_a")
