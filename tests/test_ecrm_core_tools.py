@@ -168,10 +168,15 @@ def test_clean_events_fast_path_gives_what_clean_event_gives():
     assert [values for values, problems in expected if not problems] == cleaned
     assert [index for index, (_values, problems) in enumerate(expected) if problems] == [e["index"] for e in errors]
     assert cleaned and errors, "the sample has both good and bad events"
+    assert events_module_check(events) == errors, "check_events gives the same errors, without the values"
 
 
 def events_module_clean(batch):
     return events.clean_events(batch, now=NOW)
+
+
+def events_module_check(batch):
+    return events.check_events(batch, now=NOW)
 
 
 def events_module_one(event):

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, drop_index
 
-from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, clean_events, encode_event, encode_events, has_nul
+from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, check_events, encode_event, encode_events, has_nul
 from ..tools.routing import NEEDS_ANSWER_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -265,7 +265,8 @@ class EcrmTouchpoint(models.Model):
                 problems.append("currency: unknown currency %r" % values["currency"])
             return problems
 
-        cleaned, errors = clean_events(events, check=check)
+        # the values are made again when the batch is stored: here only the verdict is kept
+        errors = check_events(events, check=check)
         if errors:
             raise EcrmIngestError(
                 _("%(bad)s of %(total)s events are invalid; nothing was stored.", bad=len(errors), total=len(events)),
@@ -288,11 +289,11 @@ class EcrmTouchpoint(models.Model):
                 "company_id": company.id,
                 "user_id": self.env.uid,
                 "source_system": source_system,
-                "received": len(cleaned),
-                "state": "queued" if cleaned else "done",
+                "received": len(events),
+                "state": "queued" if events else "done",
             }
         )
-        if cleaned:
+        if events:
             # one row for the batch (compressed by PostgreSQL, see ecrm.touchpoint.inbox)
             self.env.cr.execute(
                 SQL("INSERT INTO ecrm_touchpoint_inbox (batch_id, events) VALUES (%s, %s)", batch.id, text)
