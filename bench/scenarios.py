@@ -133,17 +133,22 @@ def ingest(bench):
         "already stored" % (count, len(batches), BATCH, partners, existing)
     )
 
-    # Ours: what the HTTP API does per request, _ingest_queue (check the events, COPY them into the
+    # Ours: what the HTTP API does per request, _ingest_queue (check the events, write them into the
     # inbox), one transaction per batch, committed. Then, timed apart: the cron that stores the queue.
-    per_batch, batch_ids = [], []
-    with bench.profiling("ingest"):
+    def accept():
+        """Accept every batch; (batch ids, seconds, CPU seconds, seconds per batch)."""
+        ids, per_batch = [], []
         started, cpu_started = time.perf_counter(), time.process_time()
         for batch in batches:
             batch_started = time.perf_counter()
             with bench.cursor() as cr:  # one transaction per batch, committed, as one HTTP request
-                batch_ids.append(bench.env(cr, uid)["ecrm.touchpoint"]._ingest_queue(batch).id)
+                ids.append(bench.env(cr, uid)["ecrm.touchpoint"]._ingest_queue(batch).id)
             per_batch.append(time.perf_counter() - batch_started)
-        ours, ours_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        return ids, time.perf_counter() - started, time.process_time() - cpu_started, per_batch
+
+    with bench.profiling("ingest"):
+        batch_ids, first_s, first_cpu, per_batch = accept()
+    ours_runs, ours_cpus = [first_s], [first_cpu]
     with bench.profiling("ingest_store"):
         store_started = time.perf_counter()
         with bench.cursor() as cr:
@@ -168,13 +173,30 @@ def ingest(bench):
         cr.copy_expert("COPY (SELECT * FROM ecrm_touchpoint WHERE source_system = 'api' ORDER BY id) TO STDOUT", buffer)
     lines = buffer.getvalue().splitlines(keepends=True)
     chunks = ["".join(lines[start : start + BATCH]) for start in range(0, len(lines), BATCH)]
-    copied, baseline, baseline_runs = _timed_copy(bench, "bench_copy_baseline", chunks)
+
+    def accept_again(attempt):
+        """Before each baseline run but the first: ours again, then its queue dropped (untimed).
+
+        Accepting does not read the ledger, so a later round does the same work as the first;
+        ours and the baseline alternate, and both sides take the median of ``--repeat`` runs.
+        """
+        if not attempt:
+            return
+        ids, seconds, cpu, _per_batch = accept()
+        ours_runs.append(seconds)
+        ours_cpus.append(cpu)
+        with bench.cursor() as cr:
+            cr.execute("DELETE FROM ecrm_touchpoint_inbox WHERE batch_id = ANY(%s)", [ids])
+            cr.execute("DELETE FROM ecrm_touchpoint_batch WHERE id = ANY(%s)", [ids])
+
+    copied, baseline, baseline_runs = _timed_copy(bench, "bench_copy_baseline", chunks, before_each=accept_again)
+    ours, ours_cpu = _median(ours_runs), _median(ours_cpus)
     # Reference, not the target's baseline: the same COPY into a table with ecrm_touchpoint's
     # indexes, unique constraint and foreign keys, i.e. what the schema alone costs.
     copied_schema, schema_s, _runs = _timed_copy(bench, "bench_copy_schema", chunks, like_all=True)
     rows = totals["received"]
     ours_rate, baseline_rate = _rate(rows, ours), _rate(copied, baseline)
-    end_to_end = _rate(rows, ours + stored_s)
+    end_to_end = _rate(rows, first_s + stored_s)
     ratio = ours_rate / baseline_rate
     per_batch.sort()
     return {
@@ -186,14 +208,24 @@ def ingest(bench):
         "rows": rows,
         "lines": [
             "ours:     %7d events in %6.2f s = %8.0f rows/s  accepted through _ingest_queue, the API's path "
-            "(batch of %d: median %.2f s, slowest %.2f s)"
-            % (rows, ours, ours_rate, BATCH, per_batch[len(per_batch) // 2], per_batch[-1]),
-            "          of which CPU time in this Odoo process: %.2f s (the rest: waiting for PostgreSQL)" % ours_cpu,
+            "(median of %s s, alternating with the baseline's runs; first run: batch of %d median %.2f s, "
+            "slowest %.2f s)"
+            % (
+                rows,
+                ours,
+                ours_rate,
+                ", ".join("%.2f" % run for run in ours_runs),
+                BATCH,
+                per_batch[len(per_batch) // 2],
+                per_batch[-1],
+            ),
+            "          of which CPU time in this Odoo process: %.2f s, median (the rest: waiting for PostgreSQL "
+            "or for a CPU)" % ours_cpu,
             "stored:   the cron then stored the queue in %.2f s = %.0f rows/s: created %%(created)d touchpoints, "
             "skipped %%(skipped)d, matched %%(partners_matched)d events to partners, created %%(partners_created)d "
             "latent contacts" % (stored_s, _rate(rows, stored_s)) % totals,
-            "          end to end (accepted + stored): %.2f s = %.0f rows/s, %.3f of the COPY rate"
-            % (ours + stored_s, end_to_end, end_to_end / baseline_rate),
+            "          end to end (first run accepted + stored): %.2f s = %.0f rows/s, %.3f of the COPY rate"
+            % (first_s + stored_s, end_to_end, end_to_end / baseline_rate),
             "baseline: %7d rows   in %6.2f s = %8.0f rows/s  (COPY into a bare table, same rows, one per batch; "
             "median of %s s)" % (copied, baseline, baseline_rate, ", ".join("%.2f" % run for run in baseline_runs)),
             "schema:   %7d rows   in %6.2f s = %8.0f rows/s  (reference: the same COPYs into a table with "
@@ -204,10 +236,11 @@ def ingest(bench):
     }
 
 
-def _timed_copy(bench, table, chunks, like_all=False):
+def _timed_copy(bench, table, chunks, like_all=False, before_each=None):
     """COPY each chunk into a new ``table`` shaped like ecrm_touchpoint, one transaction each.
 
     Done ``bench.repeat`` times, emptied in between; returns (rows, median seconds, all seconds).
+    ``before_each(attempt)``, when given, runs before each attempt (untimed).
     """
     with bench.cursor() as cr:
         cr.execute("CREATE TABLE %s (LIKE ecrm_touchpoint%s)" % (table, " INCLUDING ALL" if like_all else ""))
@@ -223,6 +256,8 @@ def _timed_copy(bench, table, chunks, like_all=False):
         if attempt:
             with bench.cursor() as cr:
                 cr.execute("TRUNCATE %s" % table)
+        if before_each:
+            before_each(attempt)
         started = time.perf_counter()
         for chunk in chunks:
             with bench.cursor() as cr:

@@ -115,13 +115,39 @@ def test_clean_events_fast_path_gives_what_clean_event_gives():
     rng = random.Random(3)
     choices = {
         "type": ["web_visit", "call", "email_out", "purchase", "fax", None, ["call"]],
-        "date": ["2026-03-01T10:00:00Z", "2026-03-01 13:30:00+03:30", " 2026-02-01T08:00:00 ", "2026-03-05", "x", 5],
+        "date": [
+            "2026-03-01T10:00:00Z",
+            "2026-03-01 13:30:00+03:30",
+            " 2026-02-01T08:00:00 ",
+            "2026-03-05",
+            "x",
+            5,
+            "2026-03-01 10:00:00Z",
+            "2026-03-01T10:00+01Z",
+            "20260301T100000.12Z",
+            "2026-03-01T25:00:00Z",
+            "2026-03-01T10:00:00.5Z",
+            "2026-03-05Z",
+            "2026-03-01T10:00:00+00:00",
+        ],
         "email": [" A.B@Example.com ", "a@b.com", "", "nope", None, 12],
         "phone": ["+98 912 000 1111", 989120001111, "  ", None],
         "partner_ref": ["CRM-1", 42, True, None],
         "external_id": ["e1", 7, 1.5, "", None],
         "direction": [None, "outbound", "sideways", {"a": 1}],
-        "navigation_path": [None, ["/a", " /b ", ""], "/x\n/y", [1], 3],
+        "navigation_path": [
+            None,
+            ["/a", " /b ", ""],
+            ["/a", "/b"],
+            ["/a \n /b", "/c"],
+            ["/a\u00a0", "/b"],
+            [],
+            ["  "],
+            "/x\n/y",
+            [1],
+            ["/a", None],
+            3,
+        ],
         "amount": [None, 12, 3.5, "12", True],
         "currency": [None, "eur", "EURO", "E1R", 5],
         "payload": [None, {"k": "v"}, [1], {"big": "x" * 70000}],
@@ -142,10 +168,15 @@ def test_clean_events_fast_path_gives_what_clean_event_gives():
     assert [values for values, problems in expected if not problems] == cleaned
     assert [index for index, (_values, problems) in enumerate(expected) if problems] == [e["index"] for e in errors]
     assert cleaned and errors, "the sample has both good and bad events"
+    assert events_module_check(events) == errors, "check_events gives the same errors, without the values"
 
 
 def events_module_clean(batch):
     return events.clean_events(batch, now=NOW)
+
+
+def events_module_check(batch):
+    return events.check_events(batch, now=NOW)
 
 
 def events_module_one(event):
@@ -164,3 +195,15 @@ def test_encode_event_is_compact_json():
 
     sample = {"a": [1, 2.5, None, True], "b": {"c": "é\n\t\\"}, "d": "x" * 3}
     assert events.encode_event(sample) == json.dumps(sample, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_batch_is_one_json_array_and_both_inbox_formats_are_read():
+    import json
+
+    batch = [{"type": "call", "summary": "سلام\nline two"}, {"type": "chat", "payload": {"k": [1, 2.5, None]}}]
+    text = events.encode_events(batch)
+    assert text == json.dumps(batch, ensure_ascii=False, separators=(",", ":"))
+    assert events.decode_events(text) == batch
+    # rows queued before 18.0.1.1: one JSON text per line
+    assert events.decode_events("\n".join(events.encode_event(event) for event in batch)) == batch
+    assert events.has_nul(events.encode_events([{"summary": "ok"}, {"summary": "a\x00b"}]))

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, drop_index
 
-from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, clean_events, encode_event, has_nul
+from ..tools.events import DIRECTIONS, TOUCHPOINT_TYPES, check_events, encode_event, encode_events, has_nul
 from ..tools.routing import NEEDS_ANSWER_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -244,9 +244,18 @@ class EcrmTouchpoint(models.Model):
         if not isinstance(events, list):
             raise EcrmIngestError(_("The batch must be a list of events."), [])
         company = self.env.company
-        channels = self.env["ecrm.channel"]._channel_map("code", company)
-        # every currency, active or not (ISO codes are not secret): one query, not a fetch of ~170 records
-        currencies = {name for (name,) in self.env.execute_query(SQL("SELECT name FROM res_currency"))}
+        # one query on this hot path: the codes of the company's and the shared active channels (as
+        # ecrm.channel._channel_map("code") gives them), and every currency, active or not (ISO codes are not secret)
+        self.env["ecrm.channel"].flush_model(["code", "active", "company_id"])
+        channels, currencies = set(), set()
+        for is_channel, name in self.env.execute_query(
+            SQL(
+                "SELECT true, code FROM ecrm_channel WHERE active AND (company_id IS NULL OR company_id = %s) "
+                "UNION ALL SELECT false, name FROM res_currency",
+                company.id,
+            )
+        ):
+            (channels if is_channel else currencies).add(name)
 
         def check(values):
             problems = []
@@ -256,21 +265,22 @@ class EcrmTouchpoint(models.Model):
                 problems.append("currency: unknown currency %r" % values["currency"])
             return problems
 
-        cleaned, errors = clean_events(events, check=check)
+        # the values are made again when the batch is stored: here only the verdict is kept
+        errors = check_events(events, check=check)
         if errors:
             raise EcrmIngestError(
                 _("%(bad)s of %(total)s events are invalid; nothing was stored.", bad=len(errors), total=len(events)),
                 errors,
             )
-        # the events as received, as JSON text; PostgreSQL text cannot hold a NUL character
-        texts = list(map(encode_event, events))
-        if any(map(has_nul, texts)):
+        # the events as received, as one JSON array; PostgreSQL text cannot hold a NUL character
+        text = encode_events(events)
+        if has_nul(text):
             raise EcrmIngestError(
                 _("Text cannot contain the NUL character (\\u0000); nothing was stored."),
                 [
-                    {"index": index, "external_id": events[index].get("external_id"), "errors": ["text: NUL character"]}
-                    for index, text in enumerate(texts)
-                    if has_nul(text)
+                    {"index": index, "external_id": event.get("external_id"), "errors": ["text: NUL character"]}
+                    for index, event in enumerate(events)
+                    if has_nul(encode_event(event))
                 ],
             )
         Batch = self.env["ecrm.touchpoint.batch"].sudo()
@@ -279,18 +289,14 @@ class EcrmTouchpoint(models.Model):
                 "company_id": company.id,
                 "user_id": self.env.uid,
                 "source_system": source_system,
-                "received": len(cleaned),
-                "state": "queued" if cleaned else "done",
+                "received": len(events),
+                "state": "queued" if events else "done",
             }
         )
-        if cleaned:
-            # one row for the batch: one JSON text per line (JSON text has no line break of its own)
+        if events:
+            # one row for the batch (compressed by PostgreSQL, see ecrm.touchpoint.inbox)
             self.env.cr.execute(
-                SQL(
-                    "INSERT INTO ecrm_touchpoint_inbox (batch_id, events) VALUES (%s, %s)",
-                    batch.id,
-                    "\n".join(texts),
-                )
+                SQL("INSERT INTO ecrm_touchpoint_inbox (batch_id, events) VALUES (%s, %s)", batch.id, text)
             )
             self.env.ref("ecrm_core.ir_cron_ingest_batches").sudo()._trigger()
         return batch.with_env(self.env)

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.contact import normalize_phone
-from ..tools.events import clean_events
+from ..tools.events import clean_events, decode_events
 from .ecrm_touchpoint_inbox import EVENT_COLUMNS
 
 _logger = logging.getLogger(__name__)
@@ -151,9 +151,9 @@ class EcrmTouchpointBatch(models.Model):
             SQL("SELECT batch_id, events FROM ecrm_touchpoint_inbox WHERE batch_id = ANY(%s) ORDER BY id", self.ids)
         )
         # (position, batch id, event), in the order received: the first event about a new person names them
-        lines = [(batch_id, line) for batch_id, text in cr.fetchall() for line in text.split("\n")]
-        rows = [(number, batch_id, line) for number, (batch_id, line) in enumerate(lines)]
-        cleaned, errors = clean_events([json.loads(row[2]) for row in rows])
+        received = [(batch_id, event) for batch_id, text in cr.fetchall() for event in decode_events(text)]
+        rows = [(number, batch_id) for number, (batch_id, _event) in enumerate(received)]
+        cleaned, errors = clean_events([event for _batch_id, event in received])
         if errors:
             _logger.warning("eCRM ingestion: %d queued events no longer pass the checks: %s", len(errors), errors[:5])
             rows = [row for index, row in enumerate(rows) if index not in {error["index"] for error in errors}]

@@ -1,5 +1,7 @@
 """Batch ingestion from other systems (C3): matching, validation, replays."""
 
+import json
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -154,8 +156,8 @@ class TestIngest(EcrmCommon):
         self.assertEqual((batch.state, batch.received, batch.user_id), ("queued", 3, self.user_integration))
         self.assertEqual(self.Touchpoint.sudo().search_count([]), before, "nothing in the ledger before the cron")
         inbox = self.env["ecrm.touchpoint.inbox"].sudo().search([("batch_id", "=", batch.id)])
-        self.assertEqual(len(inbox.events.split("\n")), 3, "one row for the batch, one line per event as received")
-        self.assertIn('"email":"someone.queued@example.com"', inbox.events)
+        self.assertEqual(len(inbox), 1, "one row for the batch")
+        self.assertEqual(json.loads(inbox.events)[1]["email"], "someone.queued@example.com", "events as received")
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), triggers + 1, "the cron runs at once")
 
         self.env["ecrm.touchpoint.batch"]._cron_process()
@@ -249,3 +251,76 @@ class TestIngest(EcrmCommon):
             )
         self.assertEqual([(e["index"], e["external_id"]) for e in caught.exception.errors], [(1, "z2")])
         self.assertEqual(Batch.search_count([]), batches, "no batch left behind")
+
+    def test_batch_queued_in_the_old_format_is_still_stored(self):
+        """Rows queued before 18.0.1.1 hold one JSON text per line: the cron after an upgrade still stores them."""
+        Batch = self.env["ecrm.touchpoint.batch"].sudo()
+        batch = Batch.create({"company_id": self.company.id, "user_id": self.user_integration.id, "received": 2})
+        lines = [
+            json.dumps(event(external_id="old1", email="kaveh@example.com")),
+            json.dumps(event(external_id="old2", email="old.format@example.com", name="Old Format", type="chat")),
+        ]
+        self.env.cr.execute(
+            "INSERT INTO ecrm_touchpoint_inbox (batch_id, events) VALUES (%s, %s)", (batch.id, "\n".join(lines))
+        )
+        Batch._cron_process()
+        self.assertEqual(
+            (batch.state, batch.created, batch.partners_matched, batch.partners_created), ("done", 2, 1, 1)
+        )
+        stored = self.Touchpoint.sudo().search([("external_id", "in", ["old1", "old2"])])
+        self.assertEqual(sorted(stored.mapped("touchpoint_type")), ["chat", "web_visit"])
+        self.assertEqual(stored.filtered(lambda t: t.external_id == "old2").partner_id.name, "Old Format")
+
+    def test_queued_batch_is_compressed(self):
+        """A batch is written once, compressed by PostgreSQL (lz4 where the server has it), and read back whole."""
+        self.env.cr.execute(
+            "SELECT attcompression, attstorage FROM pg_attribute "
+            "WHERE attrelid = 'ecrm_touchpoint_inbox'::regclass AND attname = 'events'"
+        )
+        compression, storage = self.env.cr.fetchone()
+        if compression != "l":
+            self.assertEqual(storage, "e", "without lz4 the events are kept uncompressed")
+            self.skipTest("this PostgreSQL has no lz4")
+        events = [
+            event(external_id="c%d" % number, email="kaveh@example.com", summary="Visit %d" % number)
+            for number in range(200)
+        ]
+        batch = self.Touchpoint.with_user(self.user_integration)._ingest_queue(events)
+        self.env.cr.execute(
+            "SELECT pg_column_compression(events), pg_column_size(events), octet_length(events) "
+            "FROM ecrm_touchpoint_inbox WHERE batch_id = %s",
+            (batch.id,),
+        )
+        method, stored_size, size = self.env.cr.fetchone()
+        self.assertEqual(method, "lz4")
+        self.assertLess(stored_size * 3, size, "compact JSON of similar events compresses well")
+        self.env["ecrm.touchpoint.batch"]._cron_process()
+        self.assertEqual((batch.state, batch.created), ("done", 200))
+
+    def test_channel_codes_of_the_company_only(self):
+        """An event may name the company's own or a shared active channel, not another company's or an archived one."""
+        Channel = self.env["ecrm.channel"].sudo()
+        company_b = self.env["res.company"].create({"name": "Ingest Channels B"})
+        Channel.create({"name": "Kiosk B", "code": "kiosk_b", "company_id": company_b.id})
+        Channel.create({"name": "Old Fax", "code": "old_fax", "active": False})
+        Channel.create({"name": "Kiosk A", "code": "kiosk_a", "company_id": self.company.id})
+        with self.assertRaises(EcrmIngestError) as caught:
+            self.ingest(
+                [
+                    event(external_id="k1", email="kaveh@example.com", channel="kiosk_a"),
+                    event(external_id="k2", email="kaveh@example.com", channel="kiosk_b"),
+                    event(external_id="k3", email="kaveh@example.com", channel="old_fax"),
+                    event(external_id="k4", email="kaveh@example.com", channel="website", currency="irr", amount=5),
+                ]
+            )
+        self.assertEqual(
+            [(e["external_id"], e["errors"]) for e in caught.exception.errors],
+            [
+                ("k2", ["channel: unknown channel code 'kiosk_b'"]),
+                ("k3", ["channel: unknown channel code 'old_fax'"]),
+            ],
+        )
+        result = self.ingest([event(external_id="k1", email="kaveh@example.com", channel="kiosk_a")])
+        self.assertEqual(result["created"], 1)
+        stored = self.Touchpoint.sudo().search([("external_id", "=", "k1")])
+        self.assertEqual(stored.channel_id.code, "kiosk_a")
