@@ -123,10 +123,7 @@ class EcrmReferralReward(models.Model):
                      WHERE so.id = ANY(%(orders)s)
                        AND so.state = 'sale'
                        AND so.amount_untaxed >= COALESCE(pg.minimum_amount, 0)
-                       AND (pg.purchase_rule = 'every' OR NOT EXISTS (
-                            SELECT 1 FROM sale_order earlier
-                             WHERE earlier.partner_id = so.partner_id AND earlier.state = 'sale'
-                               AND (earlier.date_order, earlier.id) < (so.date_order, so.id)))
+                       AND (pg.purchase_rule = 'every' OR NOT %(earlier_purchase)s)
                      ORDER BY r.id, so.id) b
              CROSS JOIN LATERAL unnest(b.up_line) WITH ORDINALITY AS a(ancestor, level)
               JOIN ecrm_referral_program_level lv ON lv.program_id = b.program_id AND lv.level = a.level
@@ -134,6 +131,20 @@ class EcrmReferralReward(models.Model):
             now=fields.Datetime.now(),
             uid=self.env.uid,
             orders=list(order_ids),
+            earlier_purchase=self._earlier_purchase_sql(),
+        )
+
+    @api.model
+    def _earlier_purchase_sql(self):
+        """SQL condition, over the confirmed sale order ``so``, true when its customer bought before it.
+
+        A "first purchase only" program rewards an order only when this is false. Glue addons add
+        their own channels (ecrm_referral_pos: paid shop tickets)."""
+        return SQL(
+            """EXISTS (
+                SELECT 1 FROM sale_order earlier
+                 WHERE earlier.partner_id = so.partner_id AND earlier.state = 'sale'
+                   AND (earlier.date_order, earlier.id) < (so.date_order, so.id))"""
         )
 
     @api.model

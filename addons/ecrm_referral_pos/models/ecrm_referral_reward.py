@@ -88,6 +88,18 @@ class EcrmReferralReward(models.Model):
         return rewards
 
     @api.model
+    def _earlier_purchase_sql(self):
+        """A paid shop ticket before a sale order makes it not the customer's first purchase."""
+        return SQL(
+            """(%s OR EXISTS (
+                SELECT 1 FROM pos_order earlier_pos
+                 WHERE earlier_pos.partner_id = so.partner_id AND earlier_pos.state IN %s
+                   AND earlier_pos.amount_total > 0 AND earlier_pos.date_order <= so.date_order))""",
+            super()._earlier_purchase_sql(),
+            PAID_STATES,
+        )
+
+    @api.model
     def _cancel_for_pos_orders(self, pos_order_ids, reason):
         """Cancel the pending rewards of refunded POS orders; approved ones are left to staff."""
         rewards = self.sudo().search([("pos_order_id", "in", list(pos_order_ids)), ("state", "=", "pending")])

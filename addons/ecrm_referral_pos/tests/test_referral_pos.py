@@ -128,6 +128,16 @@ class TestReferralPos(ReferralPosCommon):
         self.assertFalse(self.pos_rewards_of(self.sync_order(self.dariush, 900.0)), "bought online first")
         self.assertEqual(len(self.pos_rewards_of(self.sync_order(self.kian, 300.0, self.babak.referral_code))), 2)
 
+    def test_shop_ticket_first_makes_online_order_not_first(self):
+        """V3 first purchase only, across channels: a paid shop ticket counts as the first purchase."""
+        self.program.write({"purchase_rule": "first"})
+        ticket = self.sync_order(self.dariush, 400.0)
+        self.assertEqual(len(self.pos_rewards_of(ticket)), 3, "the ticket is the first purchase")
+        ticket.date_order = fields.Datetime.now() - timedelta(days=1)
+        online = self.make_order(self.dariush, 300.0)
+        online.action_confirm()
+        self.assertFalse(self.Reward.search([("order_id", "=", online.id)]), "bought in the shop first")
+
     def test_caps_apply_to_shop_purchases(self):
         self.program.write({"cap_per_referrer": 60, "cap_period": "month"})
         first = self.sync_order(self.dariush, 400.0)
