@@ -10,9 +10,10 @@ tier above, so the network has about as many edges as partners and depth 5. At s
 referral_rewards. Headline figure, the reward computation: ours runs the product's query
 ``ecrm.referral.reward._reward_values_query(all order ids)`` (the SELECT that
 ``_create_for_orders`` inserts: every level of every order's up-line over the stored ancestor
-paths, with all program rules, sorted by the ledger's unique key) and fetches every row.
+paths, with all program rules, sorted by the ledger's unique key; the values that differ per
+reward, the INSERT adds the columns that are the same on every row) and fetches every row.
 Baseline: a single-level join, order -> buyer's direct referrer -> level-1 reward, with the
-same columns, the same program rules and the same sort, every row fetched. Both under the
+same columns, the same program rules, the same form and the same sort, every row fetched. Both under the
 work_mem the product sets for the statement; rows are sent to the client with COPY (text), and
 also timed as Python tuples (fetchall). Second figure, the full write: ours is
 ``_create_for_orders(all order ids)`` (all levels into the ledger, with the unique constraint,
