@@ -10,9 +10,10 @@ tier above, so the network has about as many edges as partners and depth 5. At s
 referral_rewards. Headline figure, the reward computation: ours runs the product's query
 ``ecrm.referral.reward._reward_values_query(all order ids)`` (the SELECT that
 ``_create_for_orders`` inserts: every level of every order's up-line over the stored ancestor
-paths, with all program rules, sorted by the ledger's unique key) and fetches every row.
+paths, with all program rules, sorted by the ledger's unique key; the values that differ per
+reward, the INSERT adds the columns that are the same on every row) and fetches every row.
 Baseline: a single-level join, order -> buyer's direct referrer -> level-1 reward, with the
-same columns, the same program rules and the same sort, every row fetched. Both under the
+same columns, the same program rules, the same form and the same sort, every row fetched. Both under the
 work_mem the product sets for the statement; rows are sent to the client with COPY (text), and
 also timed as Python tuples (fetchall). Second figure, the full write: ours is
 ``_create_for_orders(all order ids)`` (all levels into the ledger, with the unique constraint,
@@ -108,43 +109,55 @@ def _build(bench):
     return program_id, order_ids, edges, depth
 
 
-# The baseline is our statement (``ecrm.referral.reward._create_for_orders``) cut down to one level: the
-# buyer's direct referrer instead of the unnested up-line. Same columns, same rules (active network
-# program, minimum amount, first purchase), same order by the unique key, same ON CONFLICT and
-# RETURNING, same work_mem, into the same ledger: the only difference measured is the number of levels.
-BASELINE_INSERT = """
-    INSERT INTO ecrm_referral_reward (referral_id, referred_partner_id, order_id, level, partner_id, program_id,
-                                      company_id, currency_id,
-                                      base_amount, amount, kind, reason, state, needs_review, hold_until,
-                                      create_uid, write_uid, create_date, write_date)
-    SELECT r.id, r.partner_id, so.id, 1, r.referrer_id, pg.id, pg.company_id, so.currency_id, so.amount_untaxed,
+# The single-level join the computation is measured against: ``ecrm.referral.reward._reward_values_query`` cut
+# down to one level: the buyer's direct referrer and the program's level 1 instead of the program's levels over the
+# unnested up-line. The same columns (the values that differ per reward), the same rules (active network program,
+# minimum amount, first purchase, risk threshold, hold period), the same form (orders joined to their referrals in a
+# subquery kept apart with OFFSET 0, which makes this join faster too: 0.87 to 0.91 s against 1.04 to 1.09 s without
+# it), the same order by the unique key.
+BASELINE_SELECT = """
+    SELECT so.referral_id, so.referred_id, so.id, 1, so.referrer_id, pg.id, pg.company_id, so.currency_id,
+           so.amount_untaxed,
            ROUND((so.amount_untaxed * lv.reward_percent / 100.0 + COALESCE(lv.reward_fixed, 0))::numeric, 2),
-           pg.reward_kind, 'purchase', 'pending', r.risk_score >= pg.risk_threshold AND r.risk_score > 0,
-           %(now)s + make_interval(days => pg.hold_days), %(uid)s, %(uid)s, %(now)s, %(now)s
-      FROM sale_order so
-      JOIN ecrm_referral r ON r.partner_id = so.partner_id
-      JOIN ecrm_referral_program pg ON pg.id = r.program_id AND pg.active AND pg.program_type = 'network'
+           pg.reward_kind, so.risk_score >= pg.risk_threshold AND so.risk_score > 0,
+           %(now)s + make_interval(days => pg.hold_days)
+      FROM (SELECT so.id, so.partner_id, so.date_order, so.currency_id, so.amount_untaxed,
+                   r.id AS referral_id, r.partner_id AS referred_id, r.referrer_id, r.program_id, r.risk_score
+              FROM sale_order so
+              JOIN ecrm_referral r ON r.partner_id = so.partner_id
+             WHERE so.id = ANY(%(orders)s) AND so.state = 'sale'
+            OFFSET 0) so
+      JOIN ecrm_referral_program pg ON pg.id = so.program_id AND pg.active AND pg.program_type = 'network'
       JOIN ecrm_referral_program_level lv ON lv.program_id = pg.id AND lv.level = 1
-     WHERE so.id = ANY(%(orders)s)
-       AND so.state = 'sale'
-       AND so.amount_untaxed >= COALESCE(pg.minimum_amount, 0)
+     WHERE so.amount_untaxed >= COALESCE(pg.minimum_amount, 0)
        AND (pg.purchase_rule = 'every' OR NOT EXISTS (
             SELECT 1 FROM sale_order earlier
              WHERE earlier.partner_id = so.partner_id AND earlier.state = 'sale'
                AND (earlier.date_order, earlier.id) < (so.date_order, so.id)))
-     ORDER BY r.id, so.id
+     ORDER BY so.referral_id, so.id
+"""
+# The write baseline: our statement (``ecrm.referral.reward._create_for_orders``) with the single-level rows: the
+# same INSERT of the computed values plus the columns that are the same on every row, same ON CONFLICT and
+# RETURNING, same work_mem, into the same ledger: the only difference measured is the number of levels.
+BASELINE_INSERT = (
+    """
+    INSERT INTO ecrm_referral_reward (referral_id, referred_partner_id, order_id, level, partner_id, program_id,
+                                      company_id, currency_id, base_amount, amount, kind, needs_review, hold_until,
+                                      reason, state, create_uid, write_uid, create_date, write_date)
+    SELECT rewards.*, 'purchase', 'pending', %(uid)s, %(uid)s, %(now)s, %(now)s
+      FROM ("""
+    + BASELINE_SELECT
+    + """) rewards
     ON CONFLICT (referral_id, order_id, level) DO NOTHING
     RETURNING id
 """
+)
 DENORMALISED_FKS = (
     "ecrm_referral_reward_company_id_fkey",
     "ecrm_referral_reward_currency_id_fkey",
     "ecrm_referral_reward_program_id_fkey",
     "ecrm_referral_reward_referred_partner_id_fkey",
 )
-# The single-level join the computation is measured against: the same columns, program rules and sort
-# as ``_reward_values_query``, with the buyer's direct referrer instead of the unnested up-line.
-BASELINE_SELECT = BASELINE_INSERT[BASELINE_INSERT.index("SELECT") : BASELINE_INSERT.index("ON CONFLICT")]
 
 
 def _timed(bench, work):

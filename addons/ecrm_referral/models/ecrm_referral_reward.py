@@ -14,6 +14,11 @@ REWARD_COLUMNS = SQL(
     "referral_id, referred_partner_id, order_id, level, partner_id, program_id, company_id, currency_id, "
     "base_amount, amount, kind, reason, state, needs_review, hold_until, create_uid, write_uid, create_date, write_date"
 )
+# The columns computed by ``_reward_values_query``, in its order; the INSERT adds the others, the same on every row.
+REWARD_VALUE_COLUMNS = SQL(
+    "referral_id, referred_partner_id, order_id, level, partner_id, program_id, company_id, currency_id, "
+    "base_amount, amount, kind, needs_review, hold_until"
+)
 # Memory for sorting one batch of new rewards by their unique key (set for that statement only).
 REWARD_WORK_MEM = "64MB"
 
@@ -89,47 +94,70 @@ class EcrmReferralReward(models.Model):
     # Set-based creation
     # ------------------------------------------------------------------
     @api.model
-    def _reward_values_query(self, order_ids):
+    def _reward_values_query(self, order_ids, now=None):
         """The reward computation for confirmed orders, as one SELECT (V3).
 
-        It yields one row per (order, up-line level) that earns a reward, with every column of
-        ``REWARD_COLUMNS``, under all the program's rules: active network program, the program's
+        It yields one row per (order, up-line level) that earns a reward, with the columns of
+        ``REWARD_VALUE_COLUMNS``, under all the program's rules: active network program, the program's
         depth and levels, minimum amount, first purchase or every purchase, the risk threshold
-        and the hold period. Each buyer's up-line is read from the stored ancestor path of their
-        referral, so all levels cost one join, not one join per level.
+        and the hold period (from ``now``, default the current time). The columns that are the same on
+        every row (reason, state, author and dates) are added by the INSERT (:meth:`_create_for_orders`).
+        Each buyer's up-line is read from the stored ancestor path of their referral, so all levels
+        cost one join, not one join per level.
 
-        The qualifying orders are sorted by (referral, order) before their up-line is unnested,
-        so the rows come out in the order of the ledger's unique key (referral, order, level)
-        without sorting the wide reward rows (five times as many; a sort that outgrew work_mem).
-        ``_create_for_orders`` inserts exactly these rows; the bench (referral_rewards) times this
-        query against a single-level join.
+        Per row, the work is kept small (bench referral_rewards):
+
+        - each program's levels are read once, as arrays (levels, percents, fixed amounts, in the
+          order of the levels), and unnested with each order: a reward row is a level of the program
+          that the buyer's up-line reaches, its beneficiary the up-line's element at that level;
+          no join to the levels per row;
+        - the amount is the same float arithmetic as ``untaxed * percent / 100.0 + fixed`` (the untaxed
+          amount and the fixed amount are converted to float once per order and per program), rounded
+          to 2 decimals;
+        - the orders and their referrals are joined first, in a subquery that the planner keeps apart
+          (``OFFSET 0``): otherwise it joins the (small) program table to all the referrals first
+          and hashes every program column with each of them;
+        - the qualifying orders are sorted by (referral, order) before they are unnested, so the rows
+          come out in the order of the ledger's unique key (referral, order, level) without sorting
+          the reward rows (four times as many).
+
+        ``_create_for_orders`` inserts exactly these rows; the bench times this query against a
+        single-level join of the same form.
         """
         return SQL(
             """
-            SELECT b.referral_id, b.referred_id, b.order_id, a.level, a.ancestor, b.program_id, b.company_id,
-                   b.currency_id, b.amount_untaxed,
-                   ROUND((b.amount_untaxed * lv.reward_percent / 100.0 + COALESCE(lv.reward_fixed, 0))::numeric, 2),
-                   b.reward_kind, 'purchase', 'pending', b.needs_review, b.hold_until,
-                   %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM (SELECT r.id AS referral_id, r.partner_id AS referred_id, so.id AS order_id,
-                           r.ancestor_path[1:pg.depth] AS up_line, pg.id AS program_id, pg.company_id,
-                           so.currency_id, so.amount_untaxed, pg.reward_kind,
-                           r.risk_score >= pg.risk_threshold AND r.risk_score > 0 AS needs_review,
-                           %(now)s + make_interval(days => pg.hold_days) AS hold_until
-                      FROM sale_order so
-                      JOIN ecrm_referral r ON r.partner_id = so.partner_id
-                      JOIN ecrm_referral_program pg
-                        ON pg.id = r.program_id AND pg.active AND pg.program_type = 'network'
-                     WHERE so.id = ANY(%(orders)s)
-                       AND so.state = 'sale'
-                       AND so.amount_untaxed >= COALESCE(pg.minimum_amount, 0)
-                       AND (pg.purchase_rule = 'every' OR NOT %(earlier_purchase)s)
-                     ORDER BY r.id, so.id) b
-             CROSS JOIN LATERAL unnest(b.up_line) WITH ORDINALITY AS a(ancestor, level)
-              JOIN ecrm_referral_program_level lv ON lv.program_id = b.program_id AND lv.level = a.level
+            SELECT x.referral_id, x.referred_id, x.order_id, x.level, x.up_line[x.level], x.program_id,
+                   x.company_id, x.currency_id, x.amount_untaxed,
+                   ROUND((x.untaxed * x.percent / 100.0 + x.fixed)::numeric, 2),
+                   x.reward_kind, x.needs_review, x.hold_until
+              FROM (SELECT b.*, unnest(b.levels) AS level, unnest(b.percents) AS percent, unnest(b.fixeds) AS fixed
+                      FROM (SELECT so.referral_id, so.referred_id, so.id AS order_id,
+                                   so.ancestor_path[1:pg.depth] AS up_line, pg.id AS program_id, pg.company_id,
+                                   so.currency_id, so.amount_untaxed, so.amount_untaxed::float8 AS untaxed,
+                                   pg.reward_kind, lv.levels, lv.percents, lv.fixeds,
+                                   so.risk_score >= pg.risk_threshold AND so.risk_score > 0 AS needs_review,
+                                   %(now)s + make_interval(days => pg.hold_days) AS hold_until
+                              FROM (SELECT so.id, so.partner_id, so.date_order, so.currency_id, so.amount_untaxed,
+                                           r.id AS referral_id, r.partner_id AS referred_id, r.program_id,
+                                           r.ancestor_path, r.risk_score
+                                      FROM sale_order so
+                                      JOIN ecrm_referral r ON r.partner_id = so.partner_id
+                                     WHERE so.id = ANY(%(orders)s) AND so.state = 'sale'
+                                    OFFSET 0) so
+                              JOIN ecrm_referral_program pg
+                                ON pg.id = so.program_id AND pg.active AND pg.program_type = 'network'
+                              JOIN (SELECT program_id,
+                                           array_agg(level ORDER BY level) AS levels,
+                                           array_agg(reward_percent ORDER BY level) AS percents,
+                                           array_agg(COALESCE(reward_fixed, 0)::float8 ORDER BY level) AS fixeds
+                                      FROM ecrm_referral_program_level
+                                     GROUP BY program_id) lv ON lv.program_id = pg.id
+                             WHERE so.amount_untaxed >= COALESCE(pg.minimum_amount, 0)
+                               AND (pg.purchase_rule = 'every' OR NOT %(earlier_purchase)s)
+                             ORDER BY so.referral_id, so.id) b) x
+             WHERE x.level <= cardinality(x.up_line)
             """,
-            now=fields.Datetime.now(),
-            uid=self.env.uid,
+            now=now or fields.Datetime.now(),
             orders=list(order_ids),
             earlier_purchase=self._earlier_purchase_sql(),
         )
@@ -164,16 +192,21 @@ class EcrmReferralReward(models.Model):
         self.env.flush_all()
         self.env.cr.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [REWARD_WORK_MEM])
         work_mem = self.env.cr.fetchone()[0]
+        now = fields.Datetime.now()
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO ecrm_referral_reward (%(columns)s)
-                %(rewards)s
+                INSERT INTO ecrm_referral_reward
+                       (%(columns)s, reason, state, create_uid, write_uid, create_date, write_date)
+                SELECT rewards.*, 'purchase', 'pending', %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM (%(rewards)s) rewards
                 ON CONFLICT (referral_id, order_id, level) DO NOTHING
                 RETURNING id
                 """,
-                columns=REWARD_COLUMNS,
-                rewards=self._reward_values_query(order_ids),
+                columns=REWARD_VALUE_COLUMNS,
+                rewards=self._reward_values_query(order_ids, now=now),
+                uid=self.env.uid,
+                now=now,
             )
         )
         rewards = self.browse([row[0] for row in self.env.cr.fetchall()])
