@@ -133,6 +133,13 @@ class EcrmReferralProgram(models.Model):
             program.referred_revenue = values.get("revenue", 0.0)
             program.reward_total = values.get("rewards", 0.0)
 
+    @api.model
+    def _purchases_sql(self):
+        """The purchases the analytics count (V6), as rows ``(partner_id, amount)`` untaxed, refunds
+        negative: confirmed sale orders here; glue addons add their channels (ecrm_referral_pos: paid
+        shop tickets)."""
+        return SQL("SELECT partner_id, amount_untaxed AS amount FROM sale_order WHERE state = 'sale'")
+
     def _statistics(self):
         """Spread figures of the programs (V6), one SQL statement for all of them."""
         self.env.flush_all()
@@ -145,10 +152,10 @@ class EcrmReferralProgram(models.Model):
                        (SELECT count(*) FROM ecrm_referral_invitation i
                          WHERE i.program_id = pg.id AND i.state IN ('sent', 'joined')) AS invitations,
                        (SELECT count(DISTINCT r.partner_id) FROM ecrm_referral r
-                          JOIN sale_order so ON so.partner_id = r.partner_id AND so.state = 'sale'
+                          JOIN (%(purchases)s) so ON so.partner_id = r.partner_id AND so.amount > 0
                          WHERE r.program_id = pg.id) AS first_purchases,
-                       (SELECT COALESCE(sum(so.amount_untaxed), 0) FROM ecrm_referral r
-                          JOIN sale_order so ON so.partner_id = r.partner_id AND so.state = 'sale'
+                       (SELECT COALESCE(sum(so.amount), 0) FROM ecrm_referral r
+                          JOIN (%(purchases)s) so ON so.partner_id = r.partner_id
                          WHERE r.program_id = pg.id) AS revenue,
                        (SELECT COALESCE(max(r.generation), 0) FROM ecrm_referral r
                          WHERE r.program_id = pg.id) AS generations,
@@ -163,9 +170,10 @@ class EcrmReferralProgram(models.Model):
                                  WHERE child.program_id = pg.id
                               GROUP BY child.referrer_id, parent.date, pp.create_date) d) AS cycle_time
                   FROM ecrm_referral_program pg
-                 WHERE pg.id = ANY(%s)
+                 WHERE pg.id = ANY(%(programs)s)
                 """,
-                self.ids,
+                purchases=self._purchases_sql(),
+                programs=self.ids,
             )
         )
         names = [col.name for col in self.env.cr.description]
@@ -220,17 +228,17 @@ class EcrmReferralProgram(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT r.referrer_id, count(DISTINCT r.id),
-                       COALESCE(sum(so.amount_untaxed) FILTER (WHERE so.state = 'sale'), 0)
+                SELECT r.referrer_id, count(DISTINCT r.id), COALESCE(sum(so.amount), 0)
                   FROM ecrm_referral r
-             LEFT JOIN sale_order so ON so.partner_id = r.partner_id
-                 WHERE r.program_id = %s
+             LEFT JOIN (%(purchases)s) so ON so.partner_id = r.partner_id
+                 WHERE r.program_id = %(program)s
               GROUP BY r.referrer_id
               ORDER BY 2 DESC, 3 DESC
-                 LIMIT %s
+                 LIMIT %(limit)s
                 """,
-                self.id,
-                limit,
+                purchases=self._purchases_sql(),
+                program=self.id,
+                limit=limit,
             )
         )
         rows = self.env.cr.fetchall()

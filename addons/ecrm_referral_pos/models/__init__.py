@@ -1,2 +1,3 @@
+from . import ecrm_referral_program
 from . import ecrm_referral_reward
 from . import pos_order

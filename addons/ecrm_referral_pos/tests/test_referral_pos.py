@@ -138,6 +138,17 @@ class TestReferralPos(ReferralPosCommon):
         online.action_confirm()
         self.assertFalse(self.Reward.search([("order_id", "=", online.id)]), "bought in the shop first")
 
+    def test_shop_tickets_count_in_program_analytics(self):
+        """V6: first purchases, revenue and best referrers count shop tickets, refunds netted."""
+        ticket = self.sync_order(self.dariush, 400.0)
+        self.sync_order(self.dariush, 400.0)
+        self.sync_order(self.dariush, 400.0, refund_of=ticket)
+        self.program.invalidate_recordset()
+        self.assertEqual(self.program.first_purchase_count, 1)
+        self.assertEqual(self.program.referred_revenue, 400.0)
+        best = {partner: revenue for partner, _count, revenue in self.program._best_referrers()}
+        self.assertEqual(best[self.sara], 400.0, "Sara brought Dariush, who bought in the shop")
+
     def test_caps_apply_to_shop_purchases(self):
         self.program.write({"cap_per_referrer": 60, "cap_period": "month"})
         first = self.sync_order(self.dariush, 400.0)
