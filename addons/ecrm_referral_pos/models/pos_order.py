@@ -17,6 +17,12 @@ class PosOrder(models.Model):
         help="Code of the member who referred this customer, given at the till. When the order is paid the "
         "customer is linked to that member (unless already referred) and the member's up-line is rewarded.",
     )
+    ecrm_referral_generation = fields.Integer(
+        related="partner_id.referral_generation",
+        store=True,
+        string="Referral Generation",
+        help="Generation of the customer in the referral network (0: not referred), for shop revenue by generation.",
+    )
     # No one2many to the rewards: the POS app loads and reads every field of pos.order as the cashier.
     ecrm_referral_reward_count = fields.Integer(
         string="Referral Rewards", compute="_compute_ecrm_referral_reward_count", groups="ecrm_core.group_ecrm_user"

@@ -146,6 +146,7 @@ class TestReferralPos(ReferralPosCommon):
         self.program.invalidate_recordset()
         self.assertEqual(self.program.first_purchase_count, 1)
         self.assertEqual(self.program.referred_revenue, 400.0)
+        self.assertEqual(ticket.ecrm_referral_generation, 3, "Dariush is third generation (Roya, Babak, Sara)")
         best = {partner: revenue for partner, _count, revenue in self.program._best_referrers()}
         self.assertEqual(best[self.sara], 400.0, "Sara brought Dariush, who bought in the shop")
 
